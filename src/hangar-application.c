@@ -1,0 +1,297 @@
+/* hangar-application.c: Hangar's GtkApplication. Registers libvirt-glib's
+ * event loop before any connection opens, owns the connection list (the
+ * embedded connection first, detected local daemons, saved and --connect
+ * URIs), parses the command line (also for a second `hangar` invocation,
+ * which is forwarded here) and provides the app.* actions. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libvirt-gobject/libvirt-gobject.h>
+
+#include "hangar-application.h"
+#include "hangar-connection-list.h"
+#include "hangar-resources.h"
+#include "hangar-window.h"
+
+struct _HangarApplication
+{
+  GtkApplication        parent_instance;
+
+  gint64                start_time;
+  GSettings            *settings;
+  HangarConnectionList *connections;
+  char                 *embedded_notice;
+  char                 *embedded_error;
+};
+
+G_DEFINE_FINAL_TYPE (HangarApplication, hangar_application, GTK_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "connect", 'c', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+    N_("Open the libvirt connection URI (repeatable), e.g. qemu:///system"), N_("URI") },
+  { "select", 's', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Select the virtual machine called NAME"), N_("NAME") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, N_("[FILE…]") },
+  { NULL }
+};
+
+HangarApplication *
+hangar_application_new (gint64 start_time)
+{
+  HangarApplication *self;
+
+  hangar_register_resource ();
+  self = g_object_new (HANGAR_TYPE_APPLICATION,
+                                          "application-id", APP_ID,
+                                          "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                                          NULL);
+
+  self->start_time = start_time;
+  return self;
+}
+
+static HangarWindow *
+get_window (HangarApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (hangar_window_new (GTK_APPLICATION (self), self->connections));
+      if (self->embedded_notice != NULL)
+        hangar_window_show_notice (HANGAR_WINDOW (window), GTK_MESSAGE_WARNING,
+                                   self->embedded_notice);
+      if (self->embedded_error != NULL)
+        hangar_window_show_notice (HANGAR_WINDOW (window), GTK_MESSAGE_ERROR,
+                                   self->embedded_error);
+    }
+  return HANGAR_WINDOW (window);
+}
+
+static void
+hangar_application_activate (GApplication *application)
+{
+  gtk_window_present (GTK_WINDOW (get_window (HANGAR_APPLICATION (application))));
+}
+
+static int
+hangar_application_command_line (GApplication            *application,
+                                 GApplicationCommandLine *command_line)
+{
+  HangarApplication *self = HANGAR_APPLICATION (application);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+  g_autofree const char **uris = NULL;
+  g_autofree const char **files = NULL;
+  g_autoptr (GPtrArray) asked = g_ptr_array_new_with_free_func (g_object_unref);
+  const char *select = NULL;
+  HangarWindow *window;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_application_command_line_print (command_line, "hangar %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  g_variant_dict_lookup (options, "connect", "^a&s", &uris);
+  g_variant_dict_lookup (options, "select", "&s", &select);
+  g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &files);
+
+  for (gsize i = 0; uris != NULL && uris[i] != NULL; i++)
+    g_ptr_array_add (asked, g_object_ref (hangar_connection_list_add (self->connections, uris[i])));
+
+  window = get_window (self);
+  if (select != NULL)
+    hangar_window_select_vm_by_name (window, select);
+  if (files != NULL && files[0] != NULL)
+    hangar_window_show_notice (window, GTK_MESSAGE_INFO,
+                               _("Creating a VM from install media is not available yet in "
+                                 "this version of Hangar."));
+
+  if (g_strcmp0 (g_getenv ("HANGAR_REPORT_READY"), "1") == 0)
+    {
+      /* Without --connect, wait for every connection known now. */
+      if (asked->len == 0)
+        {
+          GListModel *model = hangar_connection_list_get_model (self->connections);
+
+          for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+            g_ptr_array_add (asked, g_list_model_get_item (model, i));
+        }
+      hangar_window_report_ready (window, asked, self->start_time);
+    }
+
+  gtk_window_present (GTK_WINDOW (window));
+  return 0;
+}
+
+static int
+hangar_application_handle_local_options (GApplication *application,
+                                         GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("hangar %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* app.* actions                                                       */
+
+static void
+on_quit (GSimpleAction *action,
+         GVariant      *parameter,
+         gpointer       user_data)
+{
+  HangarApplication *self = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  /* VMs keep running: closing a connection does not stop its guests. */
+  while (windows != NULL)
+    {
+      GtkWidget *window = windows->data;
+
+      windows = windows->next;
+      gtk_widget_destroy (window);
+    }
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+on_about (GSimpleAction *action,
+          GVariant      *parameter,
+          gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  static const char *authors[] = { "The Hangar developers", NULL };
+
+  gtk_show_about_dialog (gtk_application_get_active_window (app),
+                         "program-name", _("Hangar"),
+                         "logo-icon-name", APP_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Create, run and watch virtual machines"),
+                         "website", "https://github.com/hangarvm/hangar",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "authors", authors,
+                         NULL);
+}
+
+static void
+on_help (GSimpleAction *action,
+         GVariant      *parameter,
+         gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  g_autoptr (GError) error = NULL;
+  GtkWindow *window = gtk_application_get_active_window (app);
+
+  if (!gtk_show_uri_on_window (window, "help:hangar", GDK_CURRENT_TIME, &error) &&
+      HANGAR_IS_WINDOW (window))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not open the help: %s"), error->message);
+
+      hangar_window_show_notice (HANGAR_WINDOW (window), GTK_MESSAGE_ERROR, message);
+    }
+}
+
+static const GActionEntry app_entries[] = {
+  { "quit", on_quit },
+  { "about", on_about },
+  { "help", on_help },
+};
+
+/* ------------------------------------------------------------------ */
+
+static void
+hangar_application_startup (GApplication *application)
+{
+  HangarApplication *self = HANGAR_APPLICATION (application);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
+  g_auto (GStrv) saved = NULL;
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *find_accels[] = { "<Control>f", NULL };
+  static const char *help_accels[] = { "F1", NULL };
+
+  G_APPLICATION_CLASS (hangar_application_parent_class)->startup (application);
+
+  /* libvirt-glib's event loop must be in place before any connection opens. */
+  if (!gvir_init_object_check (NULL, NULL, &error))
+    g_warning ("Could not initialise libvirt-glib: %s", error->message);
+  g_clear_error (&error);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries,
+                                   G_N_ELEMENTS (app_entries), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.find", find_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.help", help_accels);
+
+  gtk_css_provider_load_from_resource (css, "/io/github/hangarvm/Hangar/style.css");
+  gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
+                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+
+  self->settings = g_settings_new (APP_ID);
+  self->connections = hangar_connection_list_new ();
+
+  if (hangar_connection_list_add_embedded (self->connections, NULL,
+                                           &self->embedded_notice, &error) == NULL)
+    self->embedded_error = g_strdup_printf (_("Hangar’s own connection could not be set up: %s"),
+                                            error->message);
+  hangar_connection_list_detect_local (self->connections);
+
+  saved = g_settings_get_strv (self->settings, "saved-connections");
+  for (gsize i = 0; saved[i] != NULL; i++)
+    hangar_connection_list_add (self->connections, saved[i]);
+}
+
+static void
+hangar_application_shutdown (GApplication *application)
+{
+  HangarApplication *self = HANGAR_APPLICATION (application);
+
+  if (self->connections != NULL)
+    hangar_connection_list_close_all (self->connections);
+
+  G_APPLICATION_CLASS (hangar_application_parent_class)->shutdown (application);
+}
+
+static void
+hangar_application_dispose (GObject *object)
+{
+  HangarApplication *self = HANGAR_APPLICATION (object);
+
+  g_clear_object (&self->connections);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->embedded_notice, g_free);
+  g_clear_pointer (&self->embedded_error, g_free);
+
+  G_OBJECT_CLASS (hangar_application_parent_class)->dispose (object);
+}
+
+static void
+hangar_application_class_init (HangarApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = hangar_application_dispose;
+  app_class->startup = hangar_application_startup;
+  app_class->shutdown = hangar_application_shutdown;
+  app_class->activate = hangar_application_activate;
+  app_class->command_line = hangar_application_command_line;
+  app_class->handle_local_options = hangar_application_handle_local_options;
+}
+
+static void
+hangar_application_init (HangarApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Create, run and watch virtual machines."));
+  g_application_set_option_context_description (G_APPLICATION (self),
+                                                _("Without options, Hangar opens its own embedded "
+                                                  "connection and the local libvirt daemons that "
+                                                  "answer."));
+}
