@@ -315,8 +315,9 @@ hangar_vm_update_details (HangarVm         *self,
       g_object_notify_by_pspec (object, properties[PROP_DISKS]);
     }
 
-  /* The live state's numbers come from bulk stats; the config is the fallback. */
-  if (!state_is_active (self->state))
+  /* A running VM's numbers come from bulk stats where the driver has them;
+   * otherwise the configuration tells. */
+  if (!state_is_active (self->state) || self->vcpus == 0 || self->memory_kib == 0)
     hangar_vm_update_resources (self,
                                 (guint) gvir_config_domain_get_vcpus (config),
                                 gvir_config_domain_get_memory (config));
