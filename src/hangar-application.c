@@ -31,6 +31,8 @@ static const GOptionEntry option_entries[] = {
     N_("Open the libvirt connection URI (repeatable), e.g. qemu:///system"), N_("URI") },
   { "select", 's', 0, G_OPTION_ARG_STRING, NULL,
     N_("Select the virtual machine called NAME"), N_("NAME") },
+  { "console", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Open the console of the virtual machine called NAME (starts nothing)"), N_("NAME") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, N_("[FILE…]") },
   { NULL }
@@ -85,6 +87,7 @@ hangar_application_command_line (GApplication            *application,
   g_autofree const char **files = NULL;
   g_autoptr (GPtrArray) asked = g_ptr_array_new_with_free_func (g_object_unref);
   const char *select = NULL;
+  const char *console = NULL;
   HangarWindow *window;
 
   if (g_variant_dict_contains (options, "version"))
@@ -95,14 +98,17 @@ hangar_application_command_line (GApplication            *application,
 
   g_variant_dict_lookup (options, "connect", "^a&s", &uris);
   g_variant_dict_lookup (options, "select", "&s", &select);
+  g_variant_dict_lookup (options, "console", "&s", &console);
   g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &files);
 
   for (gsize i = 0; uris != NULL && uris[i] != NULL; i++)
     g_ptr_array_add (asked, g_object_ref (hangar_connection_list_add (self->connections, uris[i])));
 
   window = get_window (self);
-  if (select != NULL)
-    hangar_window_select_vm_by_name (window, select);
+  if (console != NULL)
+    hangar_window_select_vm_by_name (window, console, TRUE);
+  else if (select != NULL)
+    hangar_window_select_vm_by_name (window, select, FALSE);
   if (files != NULL && files[0] != NULL)
     hangar_window_show_notice (window, GTK_MESSAGE_INFO,
                                _("Creating a VM from install media is not available yet in "

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hangar-console-view.h"
 #include "hangar-delete-dialog.h"
 #include "hangar-error.h"
 #include "hangar-vm-page.h"
@@ -45,6 +46,8 @@ struct _HangarVmPage
   GtkLabel           *graphics_value;
   GtkLabel           *connection_value;
   GtkLabel           *uuid_value;
+  GtkStack           *view_stack;
+  HangarConsoleView  *console_view;
 
   GSimpleActionGroup *actions;
   GSettings          *settings;
@@ -446,8 +449,30 @@ hangar_vm_page_set_vm (HangarVmPage *self,
   if (vm != NULL)
     g_signal_connect_object (vm, "notify", G_CALLBACK (on_vm_notify), self, G_CONNECT_SWAPPED);
 
+  /* A running VM opens on its screen, others on their details. */
+  gtk_stack_set_visible_child_name (self->view_stack,
+                                    vm != NULL && hangar_vm_get_state (vm) == HANGAR_VM_STATE_RUNNING
+                                    ? "console" : "details");
+  hangar_console_view_set_vm (self->console_view, vm);
+
   update_all (self);
   show_last_error (self);
+}
+
+void
+hangar_vm_page_show_console (HangarVmPage *self)
+{
+  g_return_if_fail (HANGAR_IS_VM_PAGE (self));
+
+  gtk_stack_set_visible_child_name (self->view_stack, "console");
+}
+
+static void
+on_view_changed (HangarVmPage *self)
+{
+  hangar_console_view_set_active (self->console_view,
+                                  g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack),
+                                             "console") == 0);
 }
 
 HangarVm *
@@ -522,13 +547,17 @@ hangar_vm_page_class_init (HangarVmPageClass *klass)
   BIND (graphics_value);
   BIND (connection_value);
   BIND (uuid_value);
+  BIND (view_stack);
+  BIND (console_view);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_info_bar_response);
+  gtk_widget_class_bind_template_callback (widget_class, on_view_changed);
 }
 
 static void
 hangar_vm_page_init (HangarVmPage *self)
 {
+  g_type_ensure (HANGAR_TYPE_CONSOLE_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);

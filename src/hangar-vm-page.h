@@ -14,6 +14,7 @@ GtkWidget *hangar_vm_page_new    (void);
 void       hangar_vm_page_set_vm (HangarVmPage *self,
                                   HangarVm     *vm);
 HangarVm  *hangar_vm_page_get_vm (HangarVmPage *self);
+void       hangar_vm_page_show_console (HangarVmPage *self);
 void       hangar_vm_page_set_connection_title (HangarVmPage *self,
                                                 const char   *title);
 

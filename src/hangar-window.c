@@ -27,6 +27,7 @@ struct _HangarWindow
   HangarConnectionList *connections;
   HangarConnection     *shown_connection;
   char                 *pending_select;
+  gboolean              pending_console;
 
   GPtrArray            *ready_connections;
   gint64                ready_start;
@@ -172,6 +173,8 @@ try_pending_select (HangarWindow *self)
       if (vm != NULL && hangar_sidebar_select_vm (self->sidebar, vm))
         {
           g_clear_pointer (&self->pending_select, g_free);
+          if (self->pending_console)
+            hangar_vm_page_show_console (self->vm_page);
           return TRUE;
         }
     }
@@ -222,12 +225,14 @@ on_connections_changed (HangarWindow *self)
 
 void
 hangar_window_select_vm_by_name (HangarWindow *self,
-                                 const char   *name)
+                                 const char   *name,
+                                 gboolean      show_console)
 {
   g_return_if_fail (HANGAR_IS_WINDOW (self));
 
   g_free (self->pending_select);
   self->pending_select = g_strdup (name);
+  self->pending_console = show_console;
   if (!try_pending_select (self))
     watch_connections_for_select (self);
 }

@@ -12,9 +12,11 @@ G_DECLARE_FINAL_TYPE (HangarWindow, hangar_window, HANGAR, WINDOW, GtkApplicatio
 
 HangarWindow *hangar_window_new          (GtkApplication       *application,
                                           HangarConnectionList *connections);
-/* Selects the first VM called @name as soon as a connection lists it. */
+/* Selects the first VM called @name as soon as a connection lists it, and
+ * shows its console if @show_console. */
 void          hangar_window_select_vm_by_name (HangarWindow *self,
-                                               const char   *name);
+                                               const char   *name,
+                                               gboolean      show_console);
 void          hangar_window_show_notice  (HangarWindow   *self,
                                           GtkMessageType  type,
                                           const char     *message);

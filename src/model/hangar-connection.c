@@ -546,7 +546,10 @@ open_thread (GTask        *task,
       g_autofree char *what = g_strdup_printf (_("Could not connect to “%s”"), uri);
       GError *herror = hangar_error_from_libvirt (what);
 
-      if (herror->code == HANGAR_ERROR_FAILED)
+      /* Whatever libvirt's code (a missing socket is a system error, an
+       * unknown driver an internal one), the connection failed; only refused
+       * credentials call for something else, asking for them again. */
+      if (herror->code != HANGAR_ERROR_PERMISSION)
         herror->code = HANGAR_ERROR_CONNECTION;
       g_task_return_error (task, herror);
       return;

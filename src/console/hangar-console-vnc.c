@@ -1,0 +1,233 @@
+/* hangar-console-vnc.c: VncDisplay behind HangarConsole. The socket comes
+ * from libvirt already connected, so no port is ever opened. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <vncdisplay.h>
+
+#include "hangar-console-vnc.h"
+
+struct _HangarConsoleVnc
+{
+  HangarConsole  parent_instance;
+
+  VncDisplay    *display;
+  gboolean       fit;
+};
+
+G_DEFINE_FINAL_TYPE (HangarConsoleVnc, hangar_console_vnc, HANGAR_TYPE_CONSOLE)
+
+static void
+on_vnc_initialized (HangarConsoleVnc *self)
+{
+  hangar_console_set_state (HANGAR_CONSOLE (self), HANGAR_CONSOLE_STATE_CONNECTED, NULL);
+}
+
+static void
+on_vnc_disconnected (HangarConsoleVnc *self)
+{
+  const char *message = hangar_console_get_error_message (HANGAR_CONSOLE (self));
+
+  hangar_console_set_state (HANGAR_CONSOLE (self), HANGAR_CONSOLE_STATE_DISCONNECTED, message);
+}
+
+static void
+on_vnc_error (VncDisplay       *display,
+              const char       *message,
+              HangarConsoleVnc *self)
+{
+  g_autofree char *text = g_strdup_printf (_("Display error: %s"), message);
+
+  hangar_console_set_state (HANGAR_CONSOLE (self),
+                            hangar_console_get_state (HANGAR_CONSOLE (self)), text);
+}
+
+static void
+on_vnc_auth_credential (VncDisplay       *display,
+                        GValueArray      *credentials,
+                        HangarConsoleVnc *self)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  for (guint i = 0; i < credentials->n_values; i++)
+    {
+      GValue *value = g_value_array_get_nth (credentials, i);
+
+      if (g_value_get_enum (value) == VNC_DISPLAY_CREDENTIAL_PASSWORD)
+        {
+          hangar_console_request_password (HANGAR_CONSOLE (self));
+          return;
+        }
+    }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  hangar_console_set_state (HANGAR_CONSOLE (self), HANGAR_CONSOLE_STATE_DISCONNECTED,
+                            _("The display asks for credentials Hangar cannot provide."));
+  vnc_display_close (self->display);
+}
+
+static void
+on_vnc_auth_failure (VncDisplay       *display,
+                     const char       *message,
+                     HangarConsoleVnc *self)
+{
+  hangar_console_set_state (HANGAR_CONSOLE (self), HANGAR_CONSOLE_STATE_DISCONNECTED,
+                            _("The display refused the password."));
+}
+
+static void
+on_vnc_keyboard_grab (HangarConsoleVnc *self)
+{
+  hangar_console_set_grabbed (HANGAR_CONSOLE (self), TRUE);
+}
+
+static void
+on_vnc_keyboard_ungrab (HangarConsoleVnc *self)
+{
+  hangar_console_set_grabbed (HANGAR_CONSOLE (self), FALSE);
+}
+
+static gboolean
+hangar_console_vnc_open_fd (HangarConsole  *console,
+                            int             fd,
+                            GError        **error)
+{
+  HangarConsoleVnc *self = HANGAR_CONSOLE_VNC (console);
+
+  if (vnc_display_is_open (self->display))
+    vnc_display_close (self->display);
+  if (!vnc_display_open_fd (self->display, fd))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("Could not start the VNC session"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+hangar_console_vnc_disconnect (HangarConsole *console)
+{
+  HangarConsoleVnc *self = HANGAR_CONSOLE_VNC (console);
+
+  if (vnc_display_is_open (self->display))
+    vnc_display_close (self->display);
+}
+
+static void
+hangar_console_vnc_send_keys (HangarConsole *console,
+                              const guint   *keyvals,
+                              guint          n_keyvals)
+{
+  vnc_display_send_keys (HANGAR_CONSOLE_VNC (console)->display, keyvals, (int) n_keyvals);
+}
+
+static GdkPixbuf *
+hangar_console_vnc_get_pixbuf (HangarConsole *console)
+{
+  return vnc_display_get_pixbuf (HANGAR_CONSOLE_VNC (console)->display);
+}
+
+static void
+hangar_console_vnc_set_scaling (HangarConsole *console,
+                                gboolean       fit)
+{
+  HangarConsoleVnc *self = HANGAR_CONSOLE_VNC (console);
+
+  self->fit = fit;
+  vnc_display_set_scaling (self->display, fit);
+  vnc_display_set_keep_aspect_ratio (self->display, TRUE);
+}
+
+static void
+hangar_console_vnc_set_resize_guest (HangarConsole *console,
+                                     gboolean       resize)
+{
+  vnc_display_set_allow_resize (HANGAR_CONSOLE_VNC (console)->display, resize);
+}
+
+static void
+hangar_console_vnc_set_password (HangarConsole *console,
+                                 const char    *password)
+{
+  HangarConsoleVnc *self = HANGAR_CONSOLE_VNC (console);
+
+  if (password == NULL)
+    {
+      vnc_display_close (self->display);
+      return;
+    }
+  vnc_display_set_credential (self->display, VNC_DISPLAY_CREDENTIAL_PASSWORD, password);
+}
+
+static GtkWidget *
+hangar_console_vnc_get_display_widget (HangarConsole *console)
+{
+  return GTK_WIDGET (HANGAR_CONSOLE_VNC (console)->display);
+}
+
+GtkWidget *
+hangar_console_vnc_new (void)
+{
+  return g_object_new (HANGAR_TYPE_CONSOLE_VNC, NULL);
+}
+
+static void
+hangar_console_vnc_dispose (GObject *object)
+{
+  HangarConsoleVnc *self = HANGAR_CONSOLE_VNC (object);
+
+  if (self->display != NULL && vnc_display_is_open (self->display))
+    vnc_display_close (self->display);
+  self->display = NULL;
+
+  G_OBJECT_CLASS (hangar_console_vnc_parent_class)->dispose (object);
+}
+
+static void
+hangar_console_vnc_class_init (HangarConsoleVncClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  HangarConsoleClass *console_class = HANGAR_CONSOLE_CLASS (klass);
+
+  object_class->dispose = hangar_console_vnc_dispose;
+  console_class->open_fd = hangar_console_vnc_open_fd;
+  console_class->disconnect = hangar_console_vnc_disconnect;
+  console_class->send_keys = hangar_console_vnc_send_keys;
+  console_class->get_pixbuf = hangar_console_vnc_get_pixbuf;
+  console_class->set_scaling = hangar_console_vnc_set_scaling;
+  console_class->set_resize_guest = hangar_console_vnc_set_resize_guest;
+  console_class->set_password = hangar_console_vnc_set_password;
+  console_class->get_display_widget = hangar_console_vnc_get_display_widget;
+}
+
+static void
+hangar_console_vnc_init (HangarConsoleVnc *self)
+{
+  self->display = VNC_DISPLAY (vnc_display_new ());
+  gtk_widget_set_can_focus (GTK_WIDGET (self->display), TRUE);
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->display)),
+                       _("Guest display"));
+  vnc_display_set_keyboard_grab (self->display, TRUE);
+  vnc_display_set_pointer_grab (self->display, FALSE);
+  vnc_display_set_scaling (self->display, TRUE);
+  vnc_display_set_keep_aspect_ratio (self->display, TRUE);
+  vnc_display_set_allow_resize (self->display, TRUE);
+  vnc_display_set_lossy_encoding (self->display, FALSE);
+  self->fit = TRUE;
+
+  g_signal_connect_object (self->display, "vnc-initialized", G_CALLBACK (on_vnc_initialized),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->display, "vnc-disconnected", G_CALLBACK (on_vnc_disconnected),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->display, "vnc-error", G_CALLBACK (on_vnc_error), self, 0);
+  g_signal_connect_object (self->display, "vnc-auth-credential",
+                           G_CALLBACK (on_vnc_auth_credential), self, 0);
+  g_signal_connect_object (self->display, "vnc-auth-failure", G_CALLBACK (on_vnc_auth_failure),
+                           self, 0);
+  g_signal_connect_object (self->display, "vnc-keyboard-grab", G_CALLBACK (on_vnc_keyboard_grab),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->display, "vnc-keyboard-ungrab",
+                           G_CALLBACK (on_vnc_keyboard_ungrab), self, G_CONNECT_SWAPPED);
+
+  gtk_widget_show (GTK_WIDGET (self->display));
+  gtk_container_add (GTK_CONTAINER (self), GTK_WIDGET (self->display));
+}

@@ -1,0 +1,298 @@
+/* hangar-console.c: state, grab and requests shared by every console kind. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <unistd.h>
+
+#include "hangar-console.h"
+#include "hangar-console-enums.h"
+
+typedef struct
+{
+  HangarConsoleState  state;
+  char               *error_message;
+  gboolean            grabbed;
+} HangarConsolePrivate;
+
+enum
+{
+  PROP_0,
+  PROP_STATE,
+  PROP_ERROR_MESSAGE,
+  PROP_GRABBED,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_NEED_FD,
+  SIGNAL_NEED_PASSWORD,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (HangarConsole, hangar_console, GTK_TYPE_BIN)
+
+HangarConsoleState
+hangar_console_get_state (HangarConsole *self)
+{
+  HangarConsolePrivate *priv = hangar_console_get_instance_private (self);
+
+  g_return_val_if_fail (HANGAR_IS_CONSOLE (self), HANGAR_CONSOLE_STATE_DISCONNECTED);
+  return priv->state;
+}
+
+const char *
+hangar_console_get_error_message (HangarConsole *self)
+{
+  HangarConsolePrivate *priv = hangar_console_get_instance_private (self);
+
+  g_return_val_if_fail (HANGAR_IS_CONSOLE (self), NULL);
+  return priv->error_message;
+}
+
+gboolean
+hangar_console_get_grabbed (HangarConsole *self)
+{
+  HangarConsolePrivate *priv = hangar_console_get_instance_private (self);
+
+  g_return_val_if_fail (HANGAR_IS_CONSOLE (self), FALSE);
+  return priv->grabbed;
+}
+
+void
+hangar_console_set_state (HangarConsole      *self,
+                          HangarConsoleState  state,
+                          const char         *error_message)
+{
+  HangarConsolePrivate *priv = hangar_console_get_instance_private (self);
+
+  g_return_if_fail (HANGAR_IS_CONSOLE (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (g_strcmp0 (priv->error_message, error_message) != 0)
+    {
+      g_free (priv->error_message);
+      priv->error_message = g_strdup (error_message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
+    }
+  if (priv->state != state)
+    {
+      priv->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+  if (state != HANGAR_CONSOLE_STATE_CONNECTED)
+    hangar_console_set_grabbed (self, FALSE);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+hangar_console_set_grabbed (HangarConsole *self,
+                            gboolean       grabbed)
+{
+  HangarConsolePrivate *priv = hangar_console_get_instance_private (self);
+
+  g_return_if_fail (HANGAR_IS_CONSOLE (self));
+
+  grabbed = !!grabbed;
+  if (priv->grabbed == grabbed)
+    return;
+  priv->grabbed = grabbed;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GRABBED]);
+}
+
+void
+hangar_console_request_fd (HangarConsole *self,
+                           gpointer       token)
+{
+  g_signal_emit (self, signals[SIGNAL_NEED_FD], 0, token);
+}
+
+void
+hangar_console_request_password (HangarConsole *self)
+{
+  g_signal_emit (self, signals[SIGNAL_NEED_PASSWORD], 0);
+}
+
+gboolean
+hangar_console_open_fd (HangarConsole  *self,
+                        int             fd,
+                        GError        **error)
+{
+  HangarConsoleClass *klass = HANGAR_CONSOLE_GET_CLASS (self);
+
+  if (klass->open_fd == NULL)
+    {
+      close (fd);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("This console cannot show a graphical display"));
+      return FALSE;
+    }
+  hangar_console_set_state (self, HANGAR_CONSOLE_STATE_CONNECTING, NULL);
+  return klass->open_fd (self, fd, error);
+}
+
+gboolean
+hangar_console_open_stream (HangarConsole  *self,
+                            GIOStream      *stream,
+                            GError        **error)
+{
+  HangarConsoleClass *klass = HANGAR_CONSOLE_GET_CLASS (self);
+
+  if (klass->open_stream == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("This console cannot show a text console"));
+      return FALSE;
+    }
+  hangar_console_set_state (self, HANGAR_CONSOLE_STATE_CONNECTING, NULL);
+  return klass->open_stream (self, stream, error);
+}
+
+void
+hangar_console_disconnect (HangarConsole *self)
+{
+  HangarConsoleClass *klass = HANGAR_CONSOLE_GET_CLASS (self);
+
+  if (klass->disconnect != NULL)
+    klass->disconnect (self);
+  hangar_console_set_state (self, HANGAR_CONSOLE_STATE_DISCONNECTED, NULL);
+}
+
+void
+hangar_console_send_keys (HangarConsole *self,
+                          const guint   *keyvals,
+                          guint          n_keyvals)
+{
+  HangarConsoleClass *klass = HANGAR_CONSOLE_GET_CLASS (self);
+
+  if (klass->send_keys != NULL)
+    klass->send_keys (self, keyvals, n_keyvals);
+}
+
+GdkPixbuf *
+hangar_console_get_pixbuf (HangarConsole *self)
+{
+  HangarConsoleClass *klass = HANGAR_CONSOLE_GET_CLASS (self);
+
+  return klass->get_pixbuf != NULL ? klass->get_pixbuf (self) : NULL;
+}
+
+void
+hangar_console_set_scaling (HangarConsole *self,
+                            gboolean       fit)
+{
+  HangarConsoleClass *klass = HANGAR_CONSOLE_GET_CLASS (self);
+
+  if (klass->set_scaling != NULL)
+    klass->set_scaling (self, fit);
+}
+
+void
+hangar_console_set_resize_guest (HangarConsole *self,
+                                 gboolean       resize)
+{
+  HangarConsoleClass *klass = HANGAR_CONSOLE_GET_CLASS (self);
+
+  if (klass->set_resize_guest != NULL)
+    klass->set_resize_guest (self, resize);
+}
+
+void
+hangar_console_set_password (HangarConsole *self,
+                             const char    *password)
+{
+  HangarConsoleClass *klass = HANGAR_CONSOLE_GET_CLASS (self);
+
+  if (klass->set_password != NULL)
+    klass->set_password (self, password);
+}
+
+void
+hangar_console_give_fd (HangarConsole *self,
+                        gpointer       token,
+                        int            fd)
+{
+  HangarConsoleClass *klass = HANGAR_CONSOLE_GET_CLASS (self);
+
+  if (klass->give_fd != NULL)
+    klass->give_fd (self, token, fd);
+  else if (fd >= 0)
+    close (fd);
+}
+
+GtkWidget *
+hangar_console_get_display_widget (HangarConsole *self)
+{
+  HangarConsoleClass *klass = HANGAR_CONSOLE_GET_CLASS (self);
+
+  return klass->get_display_widget != NULL ? klass->get_display_widget (self) : NULL;
+}
+
+static void
+hangar_console_finalize (GObject *object)
+{
+  HangarConsolePrivate *priv = hangar_console_get_instance_private (HANGAR_CONSOLE (object));
+
+  g_free (priv->error_message);
+
+  G_OBJECT_CLASS (hangar_console_parent_class)->finalize (object);
+}
+
+static void
+hangar_console_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  HangarConsole *self = HANGAR_CONSOLE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, hangar_console_get_state (self));
+      break;
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, hangar_console_get_error_message (self));
+      break;
+    case PROP_GRABBED:
+      g_value_set_boolean (value, hangar_console_get_grabbed (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hangar_console_class_init (HangarConsoleClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = hangar_console_finalize;
+  object_class->get_property = hangar_console_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, HANGAR_TYPE_CONSOLE_STATE,
+                       HANGAR_CONSOLE_STATE_DISCONNECTED, ro);
+  properties[PROP_ERROR_MESSAGE] = g_param_spec_string ("error-message", NULL, NULL, NULL, ro);
+  properties[PROP_GRABBED] = g_param_spec_boolean ("grabbed", NULL, NULL, FALSE, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The protocol needs another connection to the display (SPICE channels).
+   * Answer with hangar_console_give_fd (self, token, fd). */
+  signals[SIGNAL_NEED_FD] =
+    g_signal_new ("need-fd", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /* The display asks for a password. Answer with hangar_console_set_password. */
+  signals[SIGNAL_NEED_PASSWORD] =
+    g_signal_new ("need-password", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+hangar_console_init (HangarConsole *self)
+{
+}

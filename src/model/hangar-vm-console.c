@@ -1,0 +1,218 @@
+/* hangar-vm-console.c: the VM's console endpoints. Each libvirt call runs in
+ * a GTask thread; the fd and stream are handed to the console widgets. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <unistd.h>
+
+#include "hangar-error.h"
+#include "hangar-vm-console.h"
+
+void
+hangar_console_info_free (HangarConsoleInfo *info)
+{
+  g_free (info);
+}
+
+static void
+console_info_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GVirDomain *domain = task_data;
+  g_autoptr (GError) error = NULL;
+  GVirConfigDomain *config;
+  HangarConsoleInfo *info;
+  GList *devices;
+
+  config = gvir_domain_get_config (domain, 0, &error);
+  if (config == NULL)
+    {
+      g_task_return_error (task, hangar_error_from_libvirt (_("Could not read the VM’s configuration")));
+      return;
+    }
+
+  info = g_new0 (HangarConsoleInfo, 1);
+  devices = gvir_config_domain_get_devices (config);
+  for (GList *l = devices; l != NULL; l = l->next)
+    {
+      if (info->display == HANGAR_DISPLAY_NONE && GVIR_CONFIG_IS_DOMAIN_GRAPHICS_SPICE (l->data))
+        info->display = HANGAR_DISPLAY_SPICE;
+      else if (info->display == HANGAR_DISPLAY_NONE && GVIR_CONFIG_IS_DOMAIN_GRAPHICS_VNC (l->data))
+        info->display = HANGAR_DISPLAY_VNC;
+      else if (GVIR_CONFIG_IS_DOMAIN_SERIAL (l->data) || GVIR_CONFIG_IS_DOMAIN_CONSOLE (l->data))
+        info->has_serial = TRUE;
+    }
+  g_list_free_full (devices, g_object_unref);
+  g_object_unref (config);
+  g_task_return_pointer (task, info, (GDestroyNotify) hangar_console_info_free);
+}
+
+void
+hangar_vm_get_console_info_async (HangarVm            *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (HANGAR_IS_VM (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hangar_vm_get_console_info_async);
+  g_task_set_task_data (task, g_object_ref (hangar_vm_get_domain (self)), g_object_unref);
+  g_task_run_in_thread (task, console_info_thread);
+}
+
+HangarConsoleInfo *
+hangar_vm_get_console_info_finish (HangarVm      *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  GVirDomain *domain;
+  guint       index;
+} GraphicsData;
+
+static void
+graphics_data_free (GraphicsData *data)
+{
+  g_object_unref (data->domain);
+  g_free (data);
+}
+
+static void
+graphics_fd_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  GraphicsData *data = task_data;
+  g_autoptr (GError) error = NULL;
+  int fd;
+
+  fd = gvir_domain_open_graphics_fd (data->domain, data->index, 0, &error);
+  if (fd < 0)
+    {
+      g_task_return_error (task, hangar_error_from_libvirt (_("Could not connect to the VM’s display")));
+      return;
+    }
+  g_task_return_int (task, fd);
+}
+
+void
+hangar_vm_open_graphics_fd_async (HangarVm            *self,
+                                  guint                index,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  GraphicsData *data;
+
+  g_return_if_fail (HANGAR_IS_VM (self));
+
+  data = g_new0 (GraphicsData, 1);
+  data->domain = g_object_ref (hangar_vm_get_domain (self));
+  data->index = index;
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hangar_vm_open_graphics_fd_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) graphics_data_free);
+  /* The finish function closes the descriptor of a cancelled request. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, graphics_fd_thread);
+}
+
+int
+hangar_vm_open_graphics_fd_finish (HangarVm      *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  GCancellable *cancellable;
+  gssize fd;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+
+  fd = g_task_propagate_int (G_TASK (result), error);
+  if (fd < 0)
+    return -1;
+  cancellable = g_task_get_cancellable (G_TASK (result));
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    {
+      close ((int) fd);
+      return -1;
+    }
+  return (int) fd;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+serial_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GVirDomain *domain = task_data;
+  g_autoptr (GError) error = NULL;
+  virDomainPtr handle = NULL;
+  virStreamPtr st;
+  GVirStream *stream;
+
+  g_object_get (domain, "handle", &handle, NULL);
+  st = virStreamNew (virDomainGetConnect (handle), VIR_STREAM_NONBLOCK);
+  virDomainFree (handle);
+  if (st == NULL)
+    {
+      g_task_return_error (task, hangar_error_from_libvirt (_("Could not open the serial console")));
+      return;
+    }
+  stream = g_object_new (GVIR_TYPE_STREAM, "handle", st, NULL);
+  virStreamFree (st);
+
+  /* FORCE takes the console over from a stale session, as virt-manager does. */
+  if (!gvir_domain_open_console (domain, stream, NULL, VIR_DOMAIN_CONSOLE_FORCE, &error))
+    {
+      g_object_unref (stream);
+      g_task_return_error (task, hangar_error_from_libvirt (_("Could not open the serial console")));
+      return;
+    }
+  g_task_return_pointer (task, stream, g_object_unref);
+}
+
+void
+hangar_vm_open_serial_async (HangarVm            *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (HANGAR_IS_VM (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hangar_vm_open_serial_async);
+  g_task_set_task_data (task, g_object_ref (hangar_vm_get_domain (self)), g_object_unref);
+  g_task_run_in_thread (task, serial_thread);
+}
+
+GIOStream *
+hangar_vm_open_serial_finish (HangarVm      *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,56 @@
+/* hangar-vm-console.h: what a console view needs from a VM: its display and
+ * serial endpoints, reached without any TCP port on local connections. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hangar-vm.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  HANGAR_DISPLAY_NONE,
+  HANGAR_DISPLAY_VNC,
+  HANGAR_DISPLAY_SPICE,
+} HangarDisplayKind;
+
+typedef struct
+{
+  HangarDisplayKind  display;
+  gboolean           has_serial;
+} HangarConsoleInfo;
+
+void               hangar_console_info_free            (HangarConsoleInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HangarConsoleInfo, hangar_console_info_free)
+
+/* Reads the VM's live (or inactive) configuration for its console devices. */
+void               hangar_vm_get_console_info_async    (HangarVm            *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+HangarConsoleInfo *hangar_vm_get_console_info_finish   (HangarVm      *self,
+                                                        GAsyncResult  *result,
+                                                        GError       **error);
+
+/* A connected socket to the VM's display number @index, made by libvirt
+ * (virDomainOpenGraphicsFD): works for displays that listen on nothing. */
+void               hangar_vm_open_graphics_fd_async    (HangarVm            *self,
+                                                        guint                index,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+int                hangar_vm_open_graphics_fd_finish   (HangarVm      *self,
+                                                        GAsyncResult  *result,
+                                                        GError       **error);
+
+/* A stream to the VM's first serial console (virDomainOpenConsole). */
+void               hangar_vm_open_serial_async         (HangarVm            *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+GIOStream         *hangar_vm_open_serial_finish        (HangarVm      *self,
+                                                        GAsyncResult  *result,
+                                                        GError       **error);
+
+G_END_DECLS

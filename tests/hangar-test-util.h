@@ -1,0 +1,61 @@
+/* hangar-test-util.h: main-loop helpers shared by Hangar's headless tests. */
+#pragma once
+
+#include <gio/gio.h>
+#include <libvirt/libvirt.h>
+
+#include "hangar-connection.h"
+#include "hangar-vm.h"
+
+G_BEGIN_DECLS
+
+typedef gboolean (*HangarTestCondition) (gpointer user_data);
+
+/* Initialises libvirt-gobject and registers its event loop on the default
+ * main context: without it, no lifecycle event ever reaches the model. */
+void           hangar_test_init             (int    *argc,
+                                             char ***argv);
+
+/* Iterates the default main context until @condition holds or @timeout_ms
+ * passes; returns whether it holds. */
+gboolean       hangar_test_wait_until       (HangarTestCondition  condition,
+                                             gpointer             user_data,
+                                             guint                timeout_ms);
+
+/* A GAsyncReadyCallback storing a reference to the result in *@user_data
+ * (a GAsyncResult **). */
+void           hangar_test_store_result     (GObject      *source,
+                                             GAsyncResult *result,
+                                             gpointer      user_data);
+/* Waits until *@slot is set; fails the test after @timeout_ms. */
+void           hangar_test_await            (GAsyncResult **slot,
+                                             guint          timeout_ms);
+
+/* Opens @connection and waits for the outcome. */
+gboolean       hangar_test_open_connection  (HangarConnection  *connection,
+                                             guint              timeout_ms,
+                                             GError           **error);
+
+/* Waits until the VM named @name is (or is no longer) in the connection's list. */
+HangarVm      *hangar_test_wait_for_vm      (HangarConnection *connection,
+                                             const char       *name,
+                                             guint             timeout_ms);
+gboolean       hangar_test_wait_for_vm_gone (HangarConnection *connection,
+                                             const char       *name,
+                                             guint             timeout_ms);
+gboolean       hangar_test_wait_for_state   (HangarVm      *vm,
+                                             HangarVmState  state,
+                                             guint          timeout_ms);
+
+/* libvirt's own view of a domain, bypassing the model. */
+virDomainPtr   hangar_test_dup_handle       (HangarVm *vm);
+int            hangar_test_libvirt_state    (HangarVm *vm);
+
+const char    *hangar_test_state_name       (HangarVmState state);
+
+/* Lifecycle actions run to completion: returns the finish result. */
+gboolean       hangar_test_run_action       (HangarVm        *vm,
+                                             HangarVmAction   action,
+                                             GError         **error);
+
+G_END_DECLS
