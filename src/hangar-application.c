@@ -22,6 +22,7 @@ struct _HangarApplication
   HangarConnectionList *connections;
   char                 *embedded_notice;
   char                 *embedded_error;
+  gboolean              defaults_added;
 };
 
 G_DEFINE_FINAL_TYPE (HangarApplication, hangar_application, GTK_TYPE_APPLICATION)
@@ -52,6 +53,9 @@ hangar_application_new (gint64 start_time)
   self->start_time = start_time;
   return self;
 }
+
+static void add_default_connections (HangarApplication  *self,
+                                     const char        **uris);
 
 static HangarWindow *
 get_window (HangarApplication *self)
@@ -101,10 +105,31 @@ hangar_application_command_line (GApplication            *application,
   g_variant_dict_lookup (options, "console", "&s", &console);
   g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &files);
 
-  for (gsize i = 0; uris != NULL && uris[i] != NULL; i++)
-    g_ptr_array_add (asked, g_object_ref (hangar_connection_list_add (self->connections, uris[i])));
+  if (!self->defaults_added)
+    {
+      add_default_connections (self, uris);
+      self->defaults_added = TRUE;
+    }
 
   window = get_window (self);
+  for (gsize i = 0; uris != NULL && uris[i] != NULL; i++)
+    {
+      HangarConnection *c = hangar_connection_list_find (self->connections, uris[i]);
+
+      if (c == NULL && hangar_connection_kind_for_uri (uris[i]) == HANGAR_CONNECTION_KIND_EMBEDDED)
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("Hangar can open only one embedded connection at a time; "
+                               "quit Hangar to open “%s”."), uris[i]);
+
+          hangar_window_show_notice (window, GTK_MESSAGE_ERROR, message);
+          continue;
+        }
+      if (c == NULL)
+        c = hangar_connection_list_add (self->connections, uris[i]);
+      g_ptr_array_add (asked, g_object_ref (c));
+    }
+
   if (console != NULL)
     hangar_window_select_vm_by_name (window, console, TRUE);
   else if (select != NULL)
@@ -216,7 +241,6 @@ hangar_application_startup (GApplication *application)
   HangarApplication *self = HANGAR_APPLICATION (application);
   g_autoptr (GError) error = NULL;
   g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
-  g_auto (GStrv) saved = NULL;
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *find_accels[] = { "<Control>f", NULL };
   static const char *help_accels[] = { "F1", NULL };
@@ -241,7 +265,39 @@ hangar_application_startup (GApplication *application)
   self->settings = g_settings_new (APP_ID);
   self->connections = hangar_connection_list_new ();
 
-  if (hangar_connection_list_add_embedded (self->connections, NULL,
+}
+
+/* libvirt runs one embedded driver per process: a --connect to another
+ * embedded root takes the place of the default one, on the first call. */
+static char *
+embedded_root_of (const char *uri)
+{
+  g_autoptr (GUri) parsed = NULL;
+  g_autoptr (GHashTable) params = NULL;
+  const char *query;
+
+  if (hangar_connection_kind_for_uri (uri) != HANGAR_CONNECTION_KIND_EMBEDDED)
+    return NULL;
+  parsed = g_uri_parse (uri, G_URI_FLAGS_ENCODED_QUERY, NULL);
+  query = parsed != NULL ? g_uri_get_query (parsed) : NULL;
+  if (query == NULL)
+    return NULL;
+  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+  return params != NULL ? g_strdup (g_hash_table_lookup (params, "root")) : NULL;
+}
+
+static void
+add_default_connections (HangarApplication  *self,
+                         const char        **uris)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *root = NULL;
+  g_auto (GStrv) saved = NULL;
+
+  for (gsize i = 0; uris != NULL && uris[i] != NULL && root == NULL; i++)
+    root = embedded_root_of (uris[i]);
+
+  if (hangar_connection_list_add_embedded (self->connections, root,
                                            &self->embedded_notice, &error) == NULL)
     self->embedded_error = g_strdup_printf (_("Hangar’s own connection could not be set up: %s"),
                                             error->message);
@@ -249,7 +305,8 @@ hangar_application_startup (GApplication *application)
 
   saved = g_settings_get_strv (self->settings, "saved-connections");
   for (gsize i = 0; saved[i] != NULL; i++)
-    hangar_connection_list_add (self->connections, saved[i]);
+    if (hangar_connection_kind_for_uri (saved[i]) != HANGAR_CONNECTION_KIND_EMBEDDED)
+      hangar_connection_list_add (self->connections, saved[i]);
 }
 
 static void

@@ -69,15 +69,23 @@ on_main_channel_event (SpiceChannel       *channel,
     }
 }
 
+static void create_display (HangarConsoleSpice *self);
+
 static void
 on_channel_new (SpiceSession       *session,
                 SpiceChannel       *channel,
                 HangarConsoleSpice *self)
 {
+  int id = -1;
+
   g_signal_connect_object (channel, "open-fd", G_CALLBACK (on_channel_open_fd), self, 0);
   if (SPICE_IS_MAIN_CHANNEL (channel))
     g_signal_connect_object (channel, "channel-event", G_CALLBACK (on_main_channel_event),
                              self, 0);
+  /* The widget wants its display channel to exist, as virt-viewer does it. */
+  g_object_get (channel, "channel-id", &id, NULL);
+  if (SPICE_IS_DISPLAY_CHANNEL (channel) && id == 0 && self->display == NULL)
+    create_display (self);
 }
 
 static void
@@ -131,6 +139,11 @@ new_session (HangarConsoleSpice *self)
   gtk_session = spice_gtk_session_get (self->session);
   g_object_set (gtk_session, "auto-clipboard", TRUE, "auto-usbredir", FALSE, NULL);
 
+}
+
+static void
+create_display (HangarConsoleSpice *self)
+{
   self->display = spice_display_new (self->session, 0);
   g_object_set (self->display,
                 "scaling", self->fit,

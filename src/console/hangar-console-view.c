@@ -166,7 +166,7 @@ update_grab_hint (HangarConsoleView *self)
   HangarConsole *console = current_console (self);
 
   if (console != NULL && console == self->display && hangar_console_get_grabbed (console))
-    gtk_label_set_text (self->grab_hint, _("Keyboard grabbed — press Ctrl+Alt to release"));
+    gtk_label_set_text (self->grab_hint, _("Ctrl+Alt releases the keyboard"));
   else if (console != NULL && console == self->display)
     gtk_label_set_text (self->grab_hint, _("Click the screen to type into the VM"));
   else

@@ -178,8 +178,8 @@ serial_thread (GTask        *task,
       g_task_return_error (task, hangar_error_from_libvirt (_("Could not open the serial console")));
       return;
     }
+  /* GVirStream's handle property takes over the reference. */
   stream = g_object_new (GVIR_TYPE_STREAM, "handle", st, NULL);
-  virStreamFree (st);
 
   /* FORCE takes the console over from a stale session, as virt-manager does. */
   if (!gvir_domain_open_console (domain, stream, NULL, VIR_DOMAIN_CONSOLE_FORCE, &error))
