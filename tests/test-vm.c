@@ -773,11 +773,13 @@ session_daemon_start (SessionDaemon *daemon)
 
   daemon->uid = getuid () == 0 ? NOBODY_ID : getuid ();
   daemon->kvm = kvm_usable_by (daemon->uid);
-  daemon->dir = g_dir_make_tmp ("hangar-session-XXXXXX", &error);
-  g_assert_no_error (error);
+  /* Short names: the session driver puts the guest agent's socket under
+   * $XDG_CONFIG_HOME, and UNIX socket paths are short. */
+  daemon->dir = g_strdup ("/tmp/hs-XXXXXX");
+  g_assert_nonnull (g_mkdtemp (daemon->dir));
   run_dir = g_build_filename (daemon->dir, "run", NULL);
   g_assert_cmpint (g_mkdir (run_dir, 0700), ==, 0);
-  for (const char *const *sub = (const char *const[]) { "config", "cache", NULL }; *sub; sub++)
+  for (const char *const *sub = (const char *const[]) { "c", "cache", NULL }; *sub; sub++)
     {
       g_autofree char *path = g_build_filename (daemon->dir, *sub, NULL);
 
@@ -791,7 +793,7 @@ session_daemon_start (SessionDaemon *daemon)
 
   home_env = g_strconcat ("HOME=", daemon->dir, NULL);
   runtime_env = g_strconcat ("XDG_RUNTIME_DIR=", run_dir, NULL);
-  config_env = g_strconcat ("XDG_CONFIG_HOME=", daemon->dir, "/config", NULL);
+  config_env = g_strconcat ("XDG_CONFIG_HOME=", daemon->dir, "/c", NULL);
   cache_env = g_strconcat ("XDG_CACHE_HOME=", daemon->dir, "/cache", NULL);
   {
     const char *argv[] = { program, "--timeout=600", NULL };
