@@ -9,6 +9,17 @@
 
 G_BEGIN_DECLS
 
+/* Asserts that @call, which reports failure in the GError * @error,
+ * succeeded; shows the error's message if it did not. */
+#define hangar_assert_ok(call, error) \
+  G_STMT_START                        \
+  {                                   \
+    gboolean hangar_ok_ = (call);     \
+    g_assert_no_error (error);        \
+    g_assert_true (hangar_ok_);       \
+  }                                   \
+  G_STMT_END
+
 typedef gboolean (*HangarTestCondition) (gpointer user_data);
 
 /* Initialises libvirt-gobject and registers its event loop on the default

@@ -73,8 +73,8 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr (GError) error = NULL;
 
   fixture->connection = hangar_connection_new (TEST_URI, NULL);
-  g_assert_true (hangar_test_open_connection (fixture->connection, OPEN_TIMEOUT_MS, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_test_open_connection (fixture->connection, OPEN_TIMEOUT_MS, &error),
+                    error);
   normalise_test_driver (fixture->connection);
 
   fixture->vm = hangar_test_wait_for_vm (fixture->connection, "test", EVENT_TIMEOUT_MS);
@@ -314,10 +314,8 @@ test_prepare_root (void)
   root = g_build_filename (tmp, "r", NULL);
   conf_path = g_build_filename (root, "etc", "qemu.conf", NULL);
 
-  g_assert_true (hangar_embedded_prepare_root (root, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_file_get_contents (conf_path, &conf, NULL, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_embedded_prepare_root (root, &error), error);
+  hangar_assert_ok (g_file_get_contents (conf_path, &conf, NULL, &error), error);
 
   /* No virtlogd beside an embedded driver: QEMU's output must go to files. */
   g_assert_true (conf_has_line (conf, "stdio_handler\\s*=\\s*\"file\""));
@@ -328,11 +326,9 @@ test_prepare_root (void)
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
   /* Preparing again keeps it; a file someone broke is written anew. */
-  g_assert_true (hangar_embedded_prepare_root (root, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_embedded_prepare_root (root, &error), error);
   g_assert_true (g_file_set_contents (conf_path, "stdio_handler = \"logd\"\n", -1, &error));
-  g_assert_true (hangar_embedded_prepare_root (root, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_embedded_prepare_root (root, &error), error);
   g_assert_true (g_file_get_contents (conf_path, &conf_again, NULL, &error));
   g_assert_cmpstr (conf_again, ==, conf);
 
@@ -480,8 +476,7 @@ assert_action (HangarVm       *vm,
   gulong id = g_signal_connect (vm, "notify::state", G_CALLBACK (count_notify), &notifications);
 
   g_assert_true (hangar_vm_can_do (vm, action));
-  g_assert_true (hangar_test_run_action (vm, action, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_test_run_action (vm, action, &error), error);
   g_assert_cmpstr (hangar_test_state_name (hangar_vm_get_state (vm)), ==,
                    hangar_test_state_name (expected_state));
   g_assert_cmpuint (notifications, >=, min_notifications);
@@ -535,8 +530,7 @@ test_busy (Fixture       *fixture,
   g_clear_error (&error);
 
   hangar_test_await (&first, 5000);
-  g_assert_true (hangar_vm_pause_finish (vm, first, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_vm_pause_finish (vm, first, &error), error);
 
   /* Only the first action ran. */
   g_assert_cmpint (hangar_vm_get_state (vm), ==, HANGAR_VM_STATE_PAUSED);
@@ -553,8 +547,7 @@ test_invalid_state (Fixture       *fixture,
   HangarVm *vm = fixture->vm;
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (hangar_test_run_action (vm, HANGAR_VM_ACTION_FORCE_OFF, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_test_run_action (vm, HANGAR_VM_ACTION_FORCE_OFF, &error), error);
   g_assert_cmpint (hangar_vm_get_state (vm), ==, HANGAR_VM_STATE_SHUT_OFF);
 
   /* The test driver calls this an internal error; the model must still say
@@ -579,14 +572,11 @@ test_invalid_state (Fixture       *fixture,
   /* Asking for the state the VM is already in is no error (a second click,
    * or the embedded driver's reconnect race): libvirt's "not running" for a
    * force-off of a shut-off VM ends in success. */
-  g_assert_true (hangar_test_run_action (vm, HANGAR_VM_ACTION_FORCE_OFF, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_test_run_action (vm, HANGAR_VM_ACTION_FORCE_OFF, &error), error);
   g_assert_cmpint (hangar_vm_get_state (vm), ==, HANGAR_VM_STATE_SHUT_OFF);
 
-  g_assert_true (hangar_test_run_action (vm, HANGAR_VM_ACTION_START, &error));
-  g_assert_no_error (error);
-  g_assert_true (hangar_test_run_action (vm, HANGAR_VM_ACTION_START, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_test_run_action (vm, HANGAR_VM_ACTION_START, &error), error);
+  hangar_assert_ok (hangar_test_run_action (vm, HANGAR_VM_ACTION_START, &error), error);
   g_assert_cmpint (hangar_vm_get_state (vm), ==, HANGAR_VM_STATE_RUNNING);
   g_assert_cmpint (hangar_test_libvirt_state (vm), ==, VIR_DOMAIN_RUNNING);
 }
@@ -674,8 +664,7 @@ test_shutdown (Fixture       *fixture,
   g_assert_true (hangar_vm_get_busy (vm));
   g_assert_cmpint (hangar_vm_get_busy_action (vm), ==, HANGAR_VM_ACTION_SHUTDOWN);
   hangar_test_await (&result, 10 * 1000);
-  g_assert_true (hangar_vm_shutdown_finish (vm, result, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_vm_shutdown_finish (vm, result, &error), error);
   g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 5000);
   g_assert_cmpint (hangar_vm_get_state (vm), ==, HANGAR_VM_STATE_SHUT_OFF);
   g_assert_false (hangar_vm_get_busy (vm));
@@ -691,8 +680,7 @@ test_shutdown (Fixture       *fixture,
   start = g_get_monotonic_time ();
   hangar_vm_shutdown_async (vm, 30, NULL, hangar_test_store_result, &result);
   hangar_test_await (&result, 10 * 1000);
-  g_assert_true (hangar_vm_shutdown_finish (vm, result, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_vm_shutdown_finish (vm, result, &error), error);
   g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 5000);
   g_assert_cmpint (hangar_vm_get_state (vm), ==, HANGAR_VM_STATE_SHUT_OFF);
   g_assert_false (hangar_vm_get_busy (vm));
@@ -771,8 +759,7 @@ make_image (const char *dir,
   g_autoptr (GError) error = NULL;
   char *path = g_build_filename (dir, name, NULL);
 
-  g_assert_true (g_file_set_contents (path, "not really a disk image", -1, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (g_file_set_contents (path, "not really a disk image", -1, &error), error);
   return path;
 }
 
@@ -816,8 +803,7 @@ test_delete (Fixture       *fixture,
   g_assert_cmpstr (image->shared_with, ==, "hangar-keeper");
 
   /* A running VM is forced off first. */
-  g_assert_true (hangar_test_run_action (doomed, HANGAR_VM_ACTION_START, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_test_run_action (doomed, HANGAR_VM_ACTION_START, &error), error);
   g_assert_cmpint (hangar_vm_get_state (doomed), ==, HANGAR_VM_STATE_RUNNING);
 
   /* Both images asked for: the shared one must survive. */
@@ -825,8 +811,7 @@ test_delete (Fixture       *fixture,
   hangar_vm_delete_async (doomed, doomed_disks, NULL, hangar_test_store_result, &result);
   g_assert_true (hangar_vm_get_busy (doomed));
   hangar_test_await (&result, 10 * 1000);
-  g_assert_true (hangar_vm_delete_finish (doomed, result, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_vm_delete_finish (doomed, result, &error), error);
 
   g_assert_false (g_file_test (own, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (shared, G_FILE_TEST_EXISTS));
@@ -848,8 +833,7 @@ test_delete (Fixture       *fixture,
   g_clear_object (&result);
   hangar_vm_delete_async (keeper, keeper_disks, NULL, hangar_test_store_result, &result);
   hangar_test_await (&result, 10 * 1000);
-  g_assert_true (hangar_vm_delete_finish (keeper, result, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_vm_delete_finish (keeper, result, &error), error);
   g_assert_false (g_file_test (shared, G_FILE_TEST_EXISTS));
   g_assert_true (hangar_test_wait_for_vm_gone (fixture->connection, "hangar-keeper",
                                                EVENT_TIMEOUT_MS));
@@ -874,8 +858,7 @@ test_delete_keeps_unrequested (Fixture       *fixture,
   /* No images chosen: the VM goes, its disk stays. */
   hangar_vm_delete_async (vm, NULL, NULL, hangar_test_store_result, &result);
   hangar_test_await (&result, 10 * 1000);
-  g_assert_true (hangar_vm_delete_finish (vm, result, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_vm_delete_finish (vm, result, &error), error);
   g_assert_true (hangar_test_wait_for_vm_gone (fixture->connection, "hangar-keep-disk",
                                                EVENT_TIMEOUT_MS));
   g_assert_true (g_file_test (own, G_FILE_TEST_EXISTS));

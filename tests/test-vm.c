@@ -312,8 +312,7 @@ assert_action (HangarVm       *vm,
   gint64 start = g_get_monotonic_time ();
 
   g_assert_true (hangar_vm_can_do (vm, action));
-  g_assert_true (hangar_test_run_action (vm, action, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_test_run_action (vm, action, &error), error);
   note ("action %d took %" G_GINT64_FORMAT " ms", action, (g_get_monotonic_time () - start) / 1000);
   g_assert_cmpstr (hangar_test_state_name (hangar_vm_get_state (vm)), ==,
                    hangar_test_state_name (expected));
@@ -528,8 +527,7 @@ assert_delete (HangarConnection *connection,
 
   hangar_vm_delete_async (vm, NULL, NULL, hangar_test_store_result, &result);
   hangar_test_await (&result, 60 * 1000);
-  g_assert_true (hangar_vm_delete_finish (vm, result, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_vm_delete_finish (vm, result, &error), error);
   g_assert_true (hangar_test_wait_for_vm_gone (connection, name, EVENT_TIMEOUT_MS));
 
   g_object_get (hangar_connection_get_gvir (connection), "handle", &conn, NULL);
@@ -557,8 +555,7 @@ child_lifecycle (const char *root)
   g_autoptr (HangarVm) vm = NULL;
   GPid pid;
 
-  g_assert_true (hangar_embedded_prepare_root (root, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_embedded_prepare_root (root, &error), error);
   connection = open_connection (uri, HANGAR_CONNECTION_KIND_EMBEDDED);
   vm = define_guest (connection, GUEST_NAME, kvm_usable_by (getuid ()));
   g_assert_true (hangar_vm_can_do (vm, HANGAR_VM_ACTION_START));
@@ -612,8 +609,7 @@ child_reopen_start (const char *root)
   g_autoptr (HangarVm) vm = NULL;
   GPid pid;
 
-  g_assert_true (hangar_embedded_prepare_root (root, &error));
-  g_assert_no_error (error);
+  hangar_assert_ok (hangar_embedded_prepare_root (root, &error), error);
   connection = open_connection (uri, HANGAR_CONNECTION_KIND_EMBEDDED);
   vm = define_guest (connection, GUEST_NAME, kvm_usable_by (getuid ()));
   assert_action (vm, HANGAR_VM_ACTION_START, HANGAR_VM_STATE_RUNNING, VIR_DOMAIN_RUNNING);

@@ -13,6 +13,7 @@ struct _HangarConsoleVnc
 
   VncDisplay    *display;
   gboolean       fit;
+  char          *last_guest_text;  /* to avoid echoing the guest's own text back */
 };
 
 G_DEFINE_FINAL_TYPE (HangarConsoleVnc, hangar_console_vnc, HANGAR_TYPE_CONSOLE)
@@ -83,6 +84,51 @@ static void
 on_vnc_keyboard_ungrab (HangarConsoleVnc *self)
 {
   hangar_console_set_grabbed (HANGAR_CONSOLE (self), FALSE);
+}
+
+/* Clipboard: plain text both ways, as the RFB cut-text messages allow. */
+static void
+on_vnc_server_cut_text (VncDisplay       *display,
+                        const char       *text,
+                        HangarConsoleVnc *self)
+{
+  GtkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self), GDK_SELECTION_CLIPBOARD);
+
+  g_free (self->last_guest_text);
+  self->last_guest_text = g_strdup (text);
+  gtk_clipboard_set_text (clipboard, text, -1);
+}
+
+static void
+on_host_clipboard_text (GtkClipboard *clipboard,
+                        const char   *text,
+                        gpointer      user_data)
+{
+  g_autoptr (HangarConsoleVnc) self = user_data;
+
+  if (text == NULL || self->display == NULL || !vnc_display_is_open (self->display) ||
+      g_strcmp0 (text, self->last_guest_text) == 0)
+    return;
+  vnc_display_client_cut_text (self->display, text);
+}
+
+static void
+on_host_clipboard_changed (GtkClipboard     *clipboard,
+                           GdkEvent         *event,
+                           HangarConsoleVnc *self)
+{
+  if (hangar_console_get_state (HANGAR_CONSOLE (self)) != HANGAR_CONSOLE_STATE_CONNECTED)
+    return;
+  gtk_clipboard_request_text (clipboard, on_host_clipboard_text, g_object_ref (self));
+}
+
+static void
+hangar_console_vnc_realize (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (hangar_console_vnc_parent_class)->realize (widget);
+
+  g_signal_connect_object (gtk_widget_get_clipboard (widget, GDK_SELECTION_CLIPBOARD),
+                           "owner-change", G_CALLBACK (on_host_clipboard_changed), widget, 0);
 }
 
 static gboolean
@@ -178,6 +224,7 @@ hangar_console_vnc_dispose (GObject *object)
   if (self->display != NULL && vnc_display_is_open (self->display))
     vnc_display_close (self->display);
   self->display = NULL;
+  g_clear_pointer (&self->last_guest_text, g_free);
 
   G_OBJECT_CLASS (hangar_console_vnc_parent_class)->dispose (object);
 }
@@ -189,6 +236,7 @@ hangar_console_vnc_class_init (HangarConsoleVncClass *klass)
   HangarConsoleClass *console_class = HANGAR_CONSOLE_CLASS (klass);
 
   object_class->dispose = hangar_console_vnc_dispose;
+  GTK_WIDGET_CLASS (klass)->realize = hangar_console_vnc_realize;
   console_class->open_fd = hangar_console_vnc_open_fd;
   console_class->disconnect = hangar_console_vnc_disconnect;
   console_class->send_keys = hangar_console_vnc_send_keys;
@@ -223,6 +271,8 @@ hangar_console_vnc_init (HangarConsoleVnc *self)
                            G_CALLBACK (on_vnc_auth_credential), self, 0);
   g_signal_connect_object (self->display, "vnc-auth-failure", G_CALLBACK (on_vnc_auth_failure),
                            self, 0);
+  g_signal_connect_object (self->display, "vnc-server-cut-text",
+                           G_CALLBACK (on_vnc_server_cut_text), self, 0);
   g_signal_connect_object (self->display, "vnc-keyboard-grab", G_CALLBACK (on_vnc_keyboard_grab),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->display, "vnc-keyboard-ungrab",
