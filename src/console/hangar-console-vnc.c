@@ -131,6 +131,15 @@ hangar_console_vnc_realize (GtkWidget *widget)
                            "owner-change", G_CALLBACK (on_host_clipboard_changed), widget, 0);
 }
 
+static void
+hangar_console_vnc_unrealize (GtkWidget *widget)
+{
+  g_signal_handlers_disconnect_by_func (gtk_widget_get_clipboard (widget, GDK_SELECTION_CLIPBOARD),
+                                        on_host_clipboard_changed, widget);
+
+  GTK_WIDGET_CLASS (hangar_console_vnc_parent_class)->unrealize (widget);
+}
+
 static gboolean
 hangar_console_vnc_open_fd (HangarConsole  *console,
                             int             fd,
@@ -237,6 +246,7 @@ hangar_console_vnc_class_init (HangarConsoleVncClass *klass)
 
   object_class->dispose = hangar_console_vnc_dispose;
   GTK_WIDGET_CLASS (klass)->realize = hangar_console_vnc_realize;
+  GTK_WIDGET_CLASS (klass)->unrealize = hangar_console_vnc_unrealize;
   console_class->open_fd = hangar_console_vnc_open_fd;
   console_class->disconnect = hangar_console_vnc_disconnect;
   console_class->send_keys = hangar_console_vnc_send_keys;
