@@ -237,7 +237,8 @@ test_default_root_short (void)
 {
   if (g_test_subprocess ())
     {
-      g_autofree char *notice = g_strdup ("unset");
+      char sentinel[] = "unset";
+      char *notice = sentinel;
       g_autofree char *root = hangar_embedded_default_root (&notice);
 
       g_assert_cmpstr (g_get_user_data_dir (), ==, "/d");

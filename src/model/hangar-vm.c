@@ -949,7 +949,9 @@ action_done (GObject      *source,
       /* Wait for the lifecycle event; the task's reference moves to the wait. */
       data->state_handler = g_signal_connect (self, "notify::state",
                                               G_CALLBACK (on_shutdown_state), task);
-      data->timeout_id = g_timeout_add_seconds (data->timeout_seconds, on_shutdown_timeout, task);
+      /* Not g_timeout_add_seconds (): its first tick may come up to a second
+       * early, and the guest is owed the whole time it was promised. */
+      data->timeout_id = g_timeout_add (data->timeout_seconds * 1000, on_shutdown_timeout, task);
       if (cancellable != NULL)
         data->cancel_handler = g_cancellable_connect (cancellable,
                                                       G_CALLBACK (on_shutdown_cancelled),
