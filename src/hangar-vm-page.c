@@ -435,6 +435,14 @@ on_vm_notify (HangarVmPage *self,
     update_summary (self);
 }
 
+/* The list only knows a summary; the page reads the whole configuration. */
+static void
+load_details (HangarVmPage *self)
+{
+  if (self->vm != NULL)
+    hangar_vm_load_details_async (self->vm, NULL, NULL, NULL);
+}
+
 void
 hangar_vm_page_set_vm (HangarVmPage *self,
                        HangarVm     *vm)
@@ -447,7 +455,12 @@ hangar_vm_page_set_vm (HangarVmPage *self,
     g_signal_handlers_disconnect_by_data (self->vm, self);
   g_set_object (&self->vm, vm);
   if (vm != NULL)
-    g_signal_connect_object (vm, "notify", G_CALLBACK (on_vm_notify), self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (vm, "notify", G_CALLBACK (on_vm_notify), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (vm, "config-changed", G_CALLBACK (load_details), self,
+                               G_CONNECT_SWAPPED);
+      load_details (self);
+    }
 
   /* A running VM opens on its screen, others on their details. */
   gtk_stack_set_visible_child_name (self->view_stack,

@@ -337,24 +337,38 @@ hangar_connection_find_vm (HangarConnection *self,
 }
 
 /* ------------------------------------------------------------------ */
-/* Details (configuration summaries), in batches off the main thread   */
+/* List summaries (OS, vCPUs, memory), in batches off the main thread.  */
+/* Only the OS metadata element is read, not the whole XML: thousands of */
+/* domain XMLs parsed at start-up would cost memory and time for nothing */
+/* the list shows. The VM's page loads its full configuration itself.    */
 
 typedef struct
 {
-  GPtrArray *vms;       /* HangarVm */
-  GPtrArray *domains;   /* GVirDomain, same order */
-  GPtrArray *configs;   /* GVirConfigDomain or NULL */
-  GPtrArray *os_names;  /* char * or NULL */
+  char    *os_id;
+  char    *os_name;
+  guint    vcpus;
+  guint64  memory_kib;
+} Summary;
+
+typedef struct
+{
+  GPtrArray  *vms;        /* HangarVm */
+  GPtrArray  *domains;    /* GVirDomain, same order */
+  Summary    *summaries;  /* same order */
   HangarOsDb *os_db;
 } DetailsBatch;
 
 static void
 details_batch_free (DetailsBatch *batch)
 {
+  for (guint i = 0; i < batch->vms->len; i++)
+    {
+      g_free (batch->summaries[i].os_id);
+      g_free (batch->summaries[i].os_name);
+    }
+  g_free (batch->summaries);
   g_ptr_array_unref (batch->vms);
   g_ptr_array_unref (batch->domains);
-  g_ptr_array_unref (batch->configs);
-  g_ptr_array_unref (batch->os_names);
   g_clear_object (&batch->os_db);
   g_free (batch);
 }
@@ -369,18 +383,34 @@ details_thread (GTask        *task,
 
   for (guint i = 0; i < batch->domains->len; i++)
     {
-      g_autoptr (GError) error = NULL;
-      GVirConfigDomain *config;
-      g_autofree char *os_id = NULL;
+      Summary *summary = &batch->summaries[i];
+      virDomainPtr handle = NULL;
+      virDomainInfo info;
+      char *metadata;
 
       if (g_cancellable_is_cancelled (cancellable))
         break;
-      config = gvir_domain_get_config (g_ptr_array_index (batch->domains, i), 0, &error);
-      if (config == NULL)
-        virResetLastError ();
-      else if ((os_id = hangar_vm_config_get_os_id (config)) != NULL && batch->os_db != NULL)
-        batch->os_names->pdata[i] = hangar_os_db_dup_os_name (batch->os_db, os_id);
-      batch->configs->pdata[i] = config;
+      g_object_get (g_ptr_array_index (batch->domains, i), "handle", &handle, NULL);
+      if (handle == NULL)
+        continue;
+
+      metadata = virDomainGetMetadata (handle, VIR_DOMAIN_METADATA_ELEMENT,
+                                       HANGAR_LIBOSINFO_XMLNS, 0);
+      if (metadata != NULL)
+        {
+          summary->os_id = hangar_vm_parse_os_id (metadata);
+          free (metadata);
+        }
+      if (summary->os_id != NULL && batch->os_db != NULL)
+        summary->os_name = hangar_os_db_dup_os_name (batch->os_db, summary->os_id);
+      if (virDomainGetInfo (handle, &info) == 0)
+        {
+          summary->vcpus = info.nrVirtCpu;
+          summary->memory_kib = info.maxMem;
+        }
+      /* No metadata is the common case, not an error. */
+      virResetLastError ();
+      virDomainFree (handle);
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -401,11 +431,10 @@ details_done (GObject      *source,
 
   for (guint i = 0; i < batch->vms->len; i++)
     {
-      GVirConfigDomain *config = g_ptr_array_index (batch->configs, i);
+      Summary *summary = &batch->summaries[i];
 
-      if (config != NULL)
-        hangar_vm_update_details (g_ptr_array_index (batch->vms, i), config,
-                                  g_ptr_array_index (batch->os_names, i));
+      hangar_vm_update_summary (g_ptr_array_index (batch->vms, i), summary->os_id,
+                                summary->os_name, summary->vcpus, summary->memory_kib);
     }
   start_details_batch (self);
 }
@@ -422,8 +451,6 @@ start_details_batch (HangarConnection *self)
   batch = g_new0 (DetailsBatch, 1);
   batch->vms = g_ptr_array_new_with_free_func (g_object_unref);
   batch->domains = g_ptr_array_new_with_free_func (g_object_unref);
-  batch->configs = g_ptr_array_new_with_free_func (g_object_unref);
-  batch->os_names = g_ptr_array_new_with_free_func (g_free);
   batch->os_db = self->os_db ? g_object_ref (self->os_db) : NULL;
   while (batch->vms->len < DETAILS_BATCH && !g_queue_is_empty (&self->details_queue))
     {
@@ -432,8 +459,7 @@ start_details_batch (HangarConnection *self)
       g_ptr_array_add (batch->vms, vm);
       g_ptr_array_add (batch->domains, g_object_ref (hangar_vm_get_domain (vm)));
     }
-  g_ptr_array_set_size (batch->configs, batch->vms->len);
-  g_ptr_array_set_size (batch->os_names, batch->vms->len);
+  batch->summaries = g_new0 (Summary, batch->vms->len);
 
   self->details_in_flight = TRUE;
   task = g_task_new (self, self->cancellable, details_done, NULL);

@@ -16,7 +16,6 @@
 #include "hangar-error.h"
 #include "hangar-vm.h"
 
-#define LIBOSINFO_XMLNS "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 
 struct _HangarVm
 {
@@ -219,23 +218,50 @@ set_string (char       **field,
   return TRUE;
 }
 
-/* Reads the libosinfo OS id Hangar, virt-manager and GNOME Boxes store in
- * the domain's metadata. */
+/* Reads the OS id from libosinfo's metadata element, as Hangar,
+ * virt-manager and GNOME Boxes store it:
+ *   <libosinfo:libosinfo><libosinfo:os id="http://…"/></libosinfo:libosinfo> */
 char *
-hangar_vm_config_get_os_id (GVirConfigDomain *config)
+hangar_vm_parse_os_id (const char *metadata)
 {
-  g_autofree char *custom = NULL;
   g_autoptr (GRegex) regex = NULL;
   g_autoptr (GMatchInfo) match = NULL;
 
-  custom = gvir_config_domain_get_custom_xml (config, LIBOSINFO_XMLNS);
-  if (custom == NULL)
+  if (metadata == NULL)
     return NULL;
-
   regex = g_regex_new ("<(?:\\w+:)?os\\s[^>]*\\bid=\"([^\"]+)\"", 0, 0, NULL);
-  if (!g_regex_match (regex, custom, 0, &match))
+  if (!g_regex_match (regex, metadata, 0, &match))
     return NULL;
   return g_match_info_fetch (match, 1);
+}
+
+char *
+hangar_vm_config_get_os_id (GVirConfigDomain *config)
+{
+  g_autofree char *custom = gvir_config_domain_get_custom_xml (config, HANGAR_LIBOSINFO_XMLNS);
+
+  return hangar_vm_parse_os_id (custom);
+}
+
+void
+hangar_vm_update_summary (HangarVm   *self,
+                          const char *os_id,
+                          const char *os_name,
+                          guint       vcpus,
+                          guint64     memory_kib)
+{
+  GObject *object = G_OBJECT (self);
+
+  g_return_if_fail (HANGAR_IS_VM (self));
+
+  g_object_freeze_notify (object);
+  if (set_string (&self->os_id, os_id))
+    g_object_notify_by_pspec (object, properties[PROP_OS_ID]);
+  if (set_string (&self->os_name, os_name))
+    g_object_notify_by_pspec (object, properties[PROP_OS_NAME]);
+  if (!state_is_active (self->state) || self->vcpus == 0 || self->memory_kib == 0)
+    hangar_vm_update_resources (self, vcpus, memory_kib);
+  g_object_thaw_notify (object);
 }
 
 /* Paths of the VM's file-backed disks (and CD-ROM media if asked). */
@@ -1142,6 +1168,73 @@ hangar_vm_list_disk_images_finish (HangarVm      *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration details, for the VM's page                            */
+
+static void
+load_details_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  g_autoptr (GError) error = NULL;
+  GVirConfigDomain *config = gvir_domain_get_config (task_data, 0, &error);
+
+  if (config == NULL)
+    g_task_return_error (task, hangar_error_from_libvirt (_("Could not read the VM’s configuration")));
+  else
+    g_task_return_pointer (task, config, g_object_unref);
+}
+
+static void
+load_details_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  HangarVm *self = HANGAR_VM (source);
+  g_autoptr (GTask) task = user_data;
+  GVirConfigDomain *config;
+  GError *error = NULL;
+
+  config = g_task_propagate_pointer (G_TASK (result), &error);
+  if (config == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  hangar_vm_update_details (self, config, self->os_name);
+  g_object_unref (config);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+hangar_vm_load_details_async (HangarVm            *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GTask) inner = NULL;
+
+  g_return_if_fail (HANGAR_IS_VM (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hangar_vm_load_details_async);
+  inner = g_task_new (self, cancellable, load_details_done, g_steal_pointer (&task));
+  g_task_set_task_data (inner, g_object_ref (self->domain), g_object_unref);
+  g_task_run_in_thread (inner, load_details_thread);
+}
+
+gboolean
+hangar_vm_load_details_finish (HangarVm      *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------ */

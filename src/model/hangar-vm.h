@@ -29,6 +29,9 @@ typedef enum
   HANGAR_VM_ACTION_DELETE,
 } HangarVmAction;
 
+/* Where libosinfo's OS id lives in a domain's metadata. */
+#define HANGAR_LIBOSINFO_XMLNS "http://libosinfo.org/xmlns/libvirt/domain/1.0"
+
 #define HANGAR_TYPE_VM (hangar_vm_get_type ())
 G_DECLARE_FINAL_TYPE (HangarVm, hangar_vm, HANGAR, VM, GObject)
 
@@ -65,9 +68,24 @@ void           hangar_vm_update_details     (HangarVm           *self,
                                              const char         *os_name);
 HangarVmState  hangar_vm_state_from_libvirt (int state,
                                              int reason);
+void           hangar_vm_update_summary     (HangarVm   *self,
+                                             const char *os_id,
+                                             const char *os_name,
+                                             guint       vcpus,
+                                             guint64     memory_kib);
+char          *hangar_vm_parse_os_id        (const char *metadata);
 char          *hangar_vm_config_get_os_id   (GVirConfigDomain *config);
 GPtrArray     *hangar_vm_config_get_disk_paths (GVirConfigDomain *config,
                                                 gboolean          include_cdroms);
+
+/* Reads the whole configuration (disks, graphics…) for the VM's page. */
+void           hangar_vm_load_details_async (HangarVm            *self,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean       hangar_vm_load_details_finish (HangarVm      *self,
+                                              GAsyncResult  *result,
+                                              GError       **error);
 
 void           hangar_vm_run_action_async   (HangarVm            *self,
                                              HangarVmAction       action,
