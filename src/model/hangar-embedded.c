@@ -33,7 +33,8 @@ hangar_embedded_default_root (char **notice)
     return g_steal_pointer (&preferred);
 
   chosen = root_fits (home_root) ? home_root : tmp_root;
-  if (notice != NULL)
+  /* Said once, when the fallback folder is first made, not at every start. */
+  if (notice != NULL && !g_file_test (chosen, G_FILE_TEST_IS_DIR))
     *notice = g_strdup_printf (_("The data folder “%s” is too long a path for QEMU’s control "
                                  "sockets (at most %d characters fit). Hangar keeps the VMs of "
                                  "its own connection in “%s” instead."),
