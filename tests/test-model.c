@@ -276,14 +276,23 @@ test_default_root_long_home (void)
 {
   if (g_test_subprocess ())
     {
+      g_autofree char *expected = g_strdup_printf ("/var/tmp/hangar-%u", (guint) getuid ());
+      gboolean existed = g_file_test (expected, G_FILE_TEST_IS_DIR);
       g_autofree char *notice = NULL;
       g_autofree char *root = hangar_embedded_default_root (&notice);
-      g_autofree char *expected = g_strdup_printf ("/var/tmp/hangar-%u", (guint) getuid ());
 
       g_assert_cmpstr (root, ==, expected);
       g_assert_cmpuint (strlen (root), <=, HANGAR_EMBEDDED_ROOT_MAX);
-      g_assert_nonnull (notice);
-      g_assert_nonnull (strstr (notice, expected));
+      /* The reason is told once, when the folder does not exist yet. */
+      if (existed)
+        {
+          g_assert_null (notice);
+        }
+      else
+        {
+          g_assert_nonnull (notice);
+          g_assert_nonnull (strstr (notice, expected));
+        }
       return;
     }
   run_default_root_case (LONG_DIR, LONG_DIR "/home");
@@ -363,9 +372,9 @@ record_connection_state (HangarConnection *connection,
 }
 
 static gboolean
-vm_has_details (gpointer user_data)
+vm_has_summary (gpointer user_data)
 {
-  return hangar_vm_get_disks (user_data) != NULL;
+  return hangar_vm_get_vcpus (user_data) != 0 && hangar_vm_get_memory (user_data) != 0;
 }
 
 static void
@@ -416,17 +425,26 @@ test_open (void)
   g_assert_false (hangar_vm_can_do (vm, HANGAR_VM_ACTION_START));
   g_assert_null (hangar_connection_find_vm (connection, "no-such-vm"));
 
-  /* Details come from the configuration, loaded in the background. */
+  /* The list's summary (vCPUs, memory) arrives in the background; the full
+   * configuration only when asked for, as the VM's page does. */
   {
     g_autoptr (HangarVm) ref = g_object_ref (vm);
+    g_autoptr (GAsyncResult) result = NULL;
     const char * const *disks;
 
-    g_assert_true (hangar_test_wait_until (vm_has_details, ref, 5000));
-    disks = hangar_vm_get_disks (ref);
-    g_assert_cmpuint (g_strv_length ((char **) disks), ==, 1);
-    g_assert_cmpstr (disks[0], ==, "/guest/diskimage1");
+    g_assert_true (hangar_test_wait_until (vm_has_summary, ref, 5000));
     g_assert_cmpuint (hangar_vm_get_vcpus (ref), ==, 2);
     g_assert_cmpuint (hangar_vm_get_memory (ref), ==, 8388608);
+    g_assert_null (hangar_vm_get_os_id (ref));
+
+    hangar_vm_load_details_async (ref, NULL, hangar_test_store_result, &result);
+    hangar_test_await (&result, 5000);
+    hangar_assert_ok (hangar_vm_load_details_finish (ref, result, &error), error);
+    disks = hangar_vm_get_disks (ref);
+    g_assert_nonnull (disks);
+    g_assert_cmpuint (g_strv_length ((char **) disks), ==, 1);
+    g_assert_cmpstr (disks[0], ==, "/guest/diskimage1");
+    g_assert_null (hangar_vm_get_graphics (ref));
   }
 
   hangar_connection_close (connection);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 
 #include "hangar-console-serial.h"
 #include "hangar-console-spice.h"
@@ -49,6 +50,7 @@ struct _HangarConsoleView
   gboolean           detached_for_fullscreen;
   gulong             key_handler;
   GtkWindow         *key_window;
+  gulong             frame_draw_handler;
 };
 
 G_DEFINE_FINAL_TYPE (HangarConsoleView, hangar_console_view, GTK_TYPE_BOX)
@@ -186,6 +188,11 @@ drop_consoles (HangarConsoleView *self)
 
   if (self->display != NULL)
     {
+      GtkWidget *widget = hangar_console_get_display_widget (self->display);
+
+      if (self->frame_draw_handler != 0 && widget != NULL)
+        g_signal_handler_disconnect (widget, self->frame_draw_handler);
+      self->frame_draw_handler = 0;
       g_signal_handlers_disconnect_by_data (self->display, self);
       hangar_console_disconnect (self->display);
       gtk_widget_destroy (GTK_WIDGET (self->display));
@@ -220,6 +227,70 @@ schedule_reconnect (HangarConsoleView *self)
   self->reconnect_id = g_timeout_add (RECONNECT_DELAY_MS, reconnect_timeout, self);
 }
 
+/* With HANGAR_REPORT_READY=1, prints one line when the first guest frame
+ * (not a blank screen) has been painted: for benchmarks and tests. */
+static gboolean
+pixbuf_has_content (GdkPixbuf *pixbuf)
+{
+  const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
+  int rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+  int channels = gdk_pixbuf_get_n_channels (pixbuf);
+  int width = gdk_pixbuf_get_width (pixbuf);
+  int height = gdk_pixbuf_get_height (pixbuf);
+  const guint8 *first = pixels;
+
+  for (int y = 0; y < height; y += 2)
+    for (int x = 0; x < width; x += 2)
+      {
+        const guint8 *p = pixels + y * rowstride + x * channels;
+
+        if (p[0] != first[0] || p[1] != first[1] || p[2] != first[2])
+          return TRUE;
+      }
+  return FALSE;
+}
+
+static void
+on_frame_painted (GdkFrameClock     *clock,
+                  HangarConsoleView *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_frame_painted, self);
+  g_print ("HANGAR-CONSOLE-FRAME vm=%s\n", self->vm ? hangar_vm_get_name (self->vm) : "");
+  fflush (stdout);
+}
+
+static gboolean
+on_display_draw (GtkWidget         *widget,
+                 cairo_t           *cr,
+                 HangarConsoleView *self)
+{
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+
+  if (self->display == NULL || hangar_console_get_state (self->display) != HANGAR_CONSOLE_STATE_CONNECTED)
+    return GDK_EVENT_PROPAGATE;
+  pixbuf = hangar_console_get_pixbuf (self->display);
+  if (pixbuf == NULL || !pixbuf_has_content (pixbuf))
+    return GDK_EVENT_PROPAGATE;
+
+  g_signal_handler_disconnect (widget, self->frame_draw_handler);
+  self->frame_draw_handler = 0;
+  g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint",
+                    G_CALLBACK (on_frame_painted), self);
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+watch_first_frame (HangarConsoleView *self)
+{
+  GtkWidget *widget = hangar_console_get_display_widget (self->display);
+
+  if (widget == NULL || self->frame_draw_handler != 0 ||
+      g_strcmp0 (g_getenv ("HANGAR_REPORT_READY"), "1") != 0)
+    return;
+  /* Before the widget's own handler, which stops the emission. */
+  self->frame_draw_handler = g_signal_connect (widget, "draw", G_CALLBACK (on_display_draw), self);
+}
+
 static void
 on_console_state (HangarConsole     *console,
                   GParamSpec        *pspec,
@@ -230,6 +301,8 @@ on_console_state (HangarConsole     *console,
   if (state == HANGAR_CONSOLE_STATE_CONNECTED)
     {
       self->auto_reconnects = 0;
+      if (console == self->display)
+        watch_first_frame (self);
       if (console == current_console (self))
         {
           GtkWidget *widget = hangar_console_get_display_widget (console);
