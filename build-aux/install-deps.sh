@@ -25,6 +25,9 @@ run_pkgs=(
 test_pkgs=(
   xvfb xauth dbus-x11 at-spi2-core python3-pyatspi python3-gi gir1.2-gtk-3.0
   imagemagick x11-utils xdotool
+  # tests/guest/build-guest.sh makes the vm tests' guest from these: the kernel
+  # of linux-image-amd64 (its /boot/vmlinuz and modules) and busybox-static
+  linux-image-amd64 busybox-static
 )
 bench_pkgs=(
   virt-manager xvfb xauth dbus-daemon at-spi2-core python3 python3-pyatspi
@@ -38,3 +41,14 @@ pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}")
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+
+# As root, libvirt's embedded QEMU driver looks up its QEMU user (libvirt-qemu on
+# Debian) when it starts, before it reads the root's qemu.conf that says
+# user = "root"; without the user, opening qemu:///embed fails with "Failed to parse
+# user 'libvirt-qemu'". The user comes with libvirt-daemon-system, which Hangar does
+# not otherwise need, so make it the way that package's postinst does.
+if [ "$(id -u)" = 0 ] && ! getent passwd libvirt-qemu >/dev/null; then
+  getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
+  useradd --system --gid libvirt-qemu --home-dir /var/lib/libvirt --no-create-home \
+    --shell /usr/sbin/nologin --comment "Libvirt Qemu" libvirt-qemu
+fi

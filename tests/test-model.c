@@ -27,6 +27,7 @@
 
 typedef struct
 {
+  HangarOsDb       *os_db;
   HangarConnection *connection;
   HangarVm         *vm;  /* the test driver's own domain, "test" */
 } Fixture;
@@ -72,7 +73,9 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr (GError) error = NULL;
 
-  fixture->connection = hangar_connection_new (TEST_URI, NULL);
+  /* Loads osinfo-db only when a VM names an OS. */
+  fixture->os_db = hangar_os_db_new ();
+  fixture->connection = hangar_connection_new (TEST_URI, fixture->os_db);
   hangar_assert_ok (hangar_test_open_connection (fixture->connection, OPEN_TIMEOUT_MS, &error),
                     error);
   normalise_test_driver (fixture->connection);
@@ -90,6 +93,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->vm);
   hangar_connection_close (fixture->connection);
   g_clear_object (&fixture->connection);
+  g_clear_object (&fixture->os_db);
 }
 
 static void
@@ -617,6 +621,31 @@ test_error_codes (void)
                    HANGAR_ERROR_FAILED);
 }
 
+/* A refresh or poll answer that was asked before the latest event must not
+ * undo it (seen as a started VM flipping back to "shut off"). */
+static void
+test_stale_answers (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  HangarVm *vm = fixture->vm;
+  gint64 before = g_get_monotonic_time ();
+  guint notifications = 0;
+
+  g_signal_connect (vm, "notify::state", G_CALLBACK (count_notify), &notifications);
+  g_usleep (1000);
+  hangar_vm_update_state (vm, HANGAR_VM_STATE_PAUSED);
+  g_assert_cmpuint (notifications, ==, 1);
+
+  hangar_vm_update_state_queried (vm, HANGAR_VM_STATE_RUNNING, before);
+  g_assert_cmpint (hangar_vm_get_state (vm), ==, HANGAR_VM_STATE_PAUSED);
+  g_assert_cmpuint (notifications, ==, 1);
+
+  hangar_vm_update_state_queried (vm, HANGAR_VM_STATE_RUNNING, g_get_monotonic_time ());
+  g_assert_cmpint (hangar_vm_get_state (vm), ==, HANGAR_VM_STATE_RUNNING);
+  g_assert_cmpuint (notifications, ==, 2);
+  g_signal_handlers_disconnect_by_data (vm, &notifications);
+}
+
 /* ------------------------------------------------------------------ */
 /* Changes made behind Hangar's back                                   */
 
@@ -749,11 +778,10 @@ new_test_domain_config (const char         *name,
 }
 
 static HangarVm *
-define_test_domain (HangarConnection   *connection,
-                    const char         *name,
-                    const char * const *disk_paths)
+define_test_domain_config (HangarConnection *connection,
+                           GVirConfigDomain *config)
 {
-  GVirConfigDomain *config = new_test_domain_config (name, disk_paths);
+  g_autofree char *name = g_strdup (gvir_config_domain_get_name (config));
   g_autoptr (GError) error = NULL;
   GVirDomain *domain;
   HangarVm *vm;
@@ -762,13 +790,63 @@ define_test_domain (HangarConnection   *connection,
   g_assert_no_error (error);
   g_assert_nonnull (domain);
   g_object_unref (domain);
-  g_object_unref (config);
 
   /* The model learns of it from libvirt's "defined" event. */
   vm = hangar_test_wait_for_vm (connection, name, EVENT_TIMEOUT_MS);
   g_assert_nonnull (vm);
   g_assert_true (hangar_test_wait_for_state (vm, HANGAR_VM_STATE_SHUT_OFF, EVENT_TIMEOUT_MS));
   return vm;
+}
+
+static HangarVm *
+define_test_domain (HangarConnection   *connection,
+                    const char         *name,
+                    const char * const *disk_paths)
+{
+  GVirConfigDomain *config = new_test_domain_config (name, disk_paths);
+  HangarVm *vm = define_test_domain_config (connection, config);
+
+  g_object_unref (config);
+  return vm;
+}
+
+static gboolean
+vm_has_os_name (gpointer user_data)
+{
+  return hangar_vm_get_os_name (user_data) != NULL;
+}
+
+static void
+test_summary (Fixture       *fixture,
+              gconstpointer  user_data)
+{
+  const char *no_disks[] = { NULL };
+  GVirConfigDomain *config = new_test_domain_config ("hangar-debian", no_disks);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HangarVm) vm = NULL;
+  g_autoptr (HangarVm) plain = NULL;
+
+  /* What virt-manager, GNOME Boxes and Hangar's own wizard write. */
+  gvir_config_domain_set_custom_xml (config,
+                                     "<libosinfo><os id=\"http://debian.org/debian/11\"/></libosinfo>",
+                                     "libosinfo", HANGAR_LIBOSINFO_XMLNS, &error);
+  g_assert_no_error (error);
+  gvir_config_domain_set_vcpus (config, 3);
+  vm = define_test_domain_config (fixture->connection, config);
+  g_object_unref (config);
+
+  /* The list shows the OS by name, from osinfo-db, loaded off the main thread. */
+  g_assert_true (hangar_test_wait_until (vm_has_os_name, vm, 30 * 1000));
+  g_assert_cmpstr (hangar_vm_get_os_id (vm), ==, "http://debian.org/debian/11");
+  g_assert_cmpstr (hangar_vm_get_os_name (vm), ==, "Debian 11");
+  g_assert_cmpuint (hangar_vm_get_vcpus (vm), ==, 3);
+  g_assert_cmpuint (hangar_vm_get_memory (vm), ==, 128 * 1024);
+
+  /* A VM without the metadata simply has no OS. */
+  plain = define_test_domain (fixture->connection, "hangar-plain", no_disks);
+  g_assert_true (hangar_test_wait_until (vm_has_summary, plain, 5000));
+  g_assert_null (hangar_vm_get_os_id (plain));
+  g_assert_null (hangar_vm_get_os_name (plain));
 }
 
 static char *
@@ -906,10 +984,12 @@ main (int   argc,
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/model/vm/summary", test_summary);
   ADD ("/model/vm/lifecycle", test_lifecycle);
   ADD ("/model/vm/busy", test_busy);
   ADD ("/model/vm/invalid-state", test_invalid_state);
   ADD ("/model/vm/external-changes", test_external_changes);
+  ADD ("/model/vm/stale-answers", test_stale_answers);
   ADD ("/model/vm/shutdown", test_shutdown);
   ADD ("/model/vm/delete", test_delete);
   ADD ("/model/vm/delete-keeps-unrequested", test_delete_keeps_unrequested);

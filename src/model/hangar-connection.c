@@ -61,6 +61,7 @@ typedef struct
   int      reason;
   guint    vcpus;
   guint64  memory_kib;
+  gint64   queried_at;
 } VmStats;
 
 static void
@@ -167,7 +168,8 @@ static void
 apply_stats (HangarVm *vm,
              VmStats  *stats)
 {
-  hangar_vm_update_state (vm, hangar_vm_state_from_libvirt (stats->state, stats->reason));
+  hangar_vm_update_state_queried (vm, hangar_vm_state_from_libvirt (stats->state, stats->reason),
+                                  stats->queried_at);
   hangar_vm_update_resources (vm, stats->vcpus, stats->memory_kib);
 }
 
@@ -180,6 +182,7 @@ collect_stats (virConnectPtr conn)
   GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                              (GDestroyNotify) vm_stats_free);
   virDomainStatsRecordPtr *records = NULL;
+  gint64 queried_at = g_get_monotonic_time ();
   int n;
 
   n = virConnectGetAllDomainStats (conn,
@@ -202,6 +205,7 @@ collect_stats (virConnectPtr conn)
               continue;
             }
           stats->uuid = g_strdup (uuid);
+          stats->queried_at = queried_at;
           stats->state = VIR_DOMAIN_NOSTATE;
           if (virTypedParamsGetInt (records[i]->params, records[i]->nparams, "state.state", &v) == 1)
             stats->state = v;
@@ -236,6 +240,7 @@ collect_stats (virConnectPtr conn)
             int st, reason = 0;
 
             stats->uuid = g_strdup (uuid);
+            stats->queried_at = queried_at;
             stats->state = info.state;
             if (virDomainGetState (domains[i], &st, &reason, 0) == 0)
               stats->reason = reason;

@@ -25,6 +25,7 @@ struct _HangarVm
   char            *name;
   char            *uuid;
   HangarVmState    state;
+  gint64           state_known_at;  /* when the last event or action told it */
   guint            vcpus;
   guint64          memory_kib;
   char            *os_id;
@@ -176,16 +177,40 @@ hangar_vm_can_do (HangarVm       *self,
   return action_possible_in_state (action, self->state);
 }
 
+static void
+set_state (HangarVm      *self,
+           HangarVmState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
 void
 hangar_vm_update_state (HangarVm      *self,
                         HangarVmState  state)
 {
   g_return_if_fail (HANGAR_IS_VM (self));
 
-  if (self->state == state)
+  self->state_known_at = g_get_monotonic_time ();
+  set_state (self, state);
+}
+
+/* A query's answer can arrive after an event that happened later (the query
+ * ran in a thread while the event waited for the main loop): a refresh
+ * started before "stopped" would otherwise turn a VM started since back to
+ * shut off. */
+void
+hangar_vm_update_state_queried (HangarVm      *self,
+                                HangarVmState  state,
+                                gint64         queried_at)
+{
+  g_return_if_fail (HANGAR_IS_VM (self));
+
+  if (queried_at < self->state_known_at)
     return;
-  self->state = state;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  set_state (self, state);
 }
 
 void
@@ -393,6 +418,12 @@ domain_query_state (GVirDomain    *domain,
 /* ------------------------------------------------------------------ */
 /* Event-driven state refresh                                          */
 
+typedef struct
+{
+  HangarVmState state;
+  gint64        queried_at;
+} QueriedState;
+
 static void
 refresh_state_thread (GTask        *task,
                       gpointer      source_object,
@@ -400,12 +431,16 @@ refresh_state_thread (GTask        *task,
                       GCancellable *cancellable)
 {
   GVirDomain *domain = task_data;
-  HangarVmState state;
+  QueriedState *answer = g_new0 (QueriedState, 1);
 
-  if (domain_query_state (domain, &state))
-    g_task_return_int (task, state);
+  answer->queried_at = g_get_monotonic_time ();
+  if (domain_query_state (domain, &answer->state))
+    g_task_return_pointer (task, answer, g_free);
   else
-    g_task_return_int (task, -1);
+    {
+      g_free (answer);
+      g_task_return_pointer (task, NULL, NULL);
+    }
 }
 
 static void
@@ -414,11 +449,11 @@ refresh_state_done (GObject      *source,
                     gpointer      user_data)
 {
   HangarVm *self = HANGAR_VM (source);
-  gssize state = g_task_propagate_int (G_TASK (result), NULL);
+  g_autofree QueriedState *answer = g_task_propagate_pointer (G_TASK (result), NULL);
 
   self->refresh_in_flight = FALSE;
-  if (state >= 0)
-    hangar_vm_update_state (self, (HangarVmState) state);
+  if (answer != NULL)
+    hangar_vm_update_state_queried (self, answer->state, answer->queried_at);
   if (self->refresh_again)
     {
       self->refresh_again = FALSE;
@@ -497,6 +532,7 @@ typedef struct
   char           *name;
   GStrv           delete_images;
   HangarVmState   final_state;
+  gint64          final_state_at;
   gboolean        have_final_state;
   guint           timeout_seconds;
   guint           timeout_id;
@@ -832,6 +868,7 @@ action_thread (GTask        *task,
       GError *error = hangar_error_from_libvirt (what);
 
       g_clear_error (&local_error);
+      data->final_state_at = g_get_monotonic_time ();
       if (domain_query_state (data->domain, &state))
         {
           data->final_state = state;
@@ -853,6 +890,7 @@ action_thread (GTask        *task,
       return;
     }
 
+  data->final_state_at = g_get_monotonic_time ();
   if (domain_query_state (data->domain, &state))
     {
       data->final_state = state;
@@ -959,7 +997,7 @@ action_done (GObject      *source,
   GError *error = NULL;
 
   if (data->have_final_state)
-    hangar_vm_update_state (self, data->final_state);
+    hangar_vm_update_state_queried (self, data->final_state, data->final_state_at);
 
   if (!g_task_propagate_boolean (inner, &error))
     {

@@ -60,6 +60,11 @@ const char    *hangar_vm_state_to_icon_name (HangarVmState state);
 void           hangar_vm_refresh_state      (HangarVm      *self);
 void           hangar_vm_update_state       (HangarVm      *self,
                                              HangarVmState  state);
+/* A state libvirt answered to a query made at @queried_at (monotonic time):
+ * ignored when an event or action has told something newer since. */
+void           hangar_vm_update_state_queried (HangarVm      *self,
+                                               HangarVmState  state,
+                                               gint64         queried_at);
 void           hangar_vm_update_resources   (HangarVm *self,
                                              guint     vcpus,
                                              guint64   memory_kib);

@@ -38,7 +38,8 @@ missing () {
 }
 
 pkg_version () {
-  dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null | sed -n 's/^ii *//p'
+  { dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null || true; } |
+    sed -n 's/^ii *//p'
 }
 
 # linux-image-amd64 is a metapackage; the kernel comes with the package it
