@@ -216,23 +216,35 @@ test_state_mapping (void)
 /* g_get_user_data_dir () and g_get_home_dir () cache their first answer, so
  * each case runs in a fresh child whose environment the parent sets. */
 static void
+restore_env (const char *name,
+             const char *value)
+{
+  if (value != NULL)
+    g_setenv (name, value, TRUE);
+  else
+    g_unsetenv (name);
+}
+
+static void
 run_default_root_case (const char *data_home,
-                       const char *home)
+                       const char *home,
+                       const char *runtime_dir,
+                       const char *tmp_dir)
 {
   g_autofree char *saved_data_home = g_strdup (g_getenv ("XDG_DATA_HOME"));
   g_autofree char *saved_home = g_strdup (g_getenv ("HOME"));
+  g_autofree char *saved_runtime = g_strdup (g_getenv ("XDG_RUNTIME_DIR"));
+  g_autofree char *saved_tmp = g_strdup (g_getenv ("TMPDIR"));
 
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("HOME", home, TRUE);
+  g_setenv ("XDG_RUNTIME_DIR", runtime_dir, TRUE);
+  g_setenv ("TMPDIR", tmp_dir, TRUE);
   g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  if (saved_data_home != NULL)
-    g_setenv ("XDG_DATA_HOME", saved_data_home, TRUE);
-  else
-    g_unsetenv ("XDG_DATA_HOME");
-  if (saved_home != NULL)
-    g_setenv ("HOME", saved_home, TRUE);
-  else
-    g_unsetenv ("HOME");
+  restore_env ("XDG_DATA_HOME", saved_data_home);
+  restore_env ("HOME", saved_home);
+  restore_env ("XDG_RUNTIME_DIR", saved_runtime);
+  restore_env ("TMPDIR", saved_tmp);
   g_test_trap_assert_passed ();
 }
 
@@ -250,56 +262,95 @@ test_default_root_short (void)
       g_assert_null (notice);
       return;
     }
-  run_default_root_case ("/d", "/h");
+  run_default_root_case ("/d", "/h", "/r", "/t");
 }
 
 #define LONG_DIR "/tmp/a-data-folder-whose-path-is-far-too-long-for-sockets"
 
+/* A long data folder keeps the VMs, reached through a short link in the
+ * runtime folder; the user is told once, when the folder is new. */
 static void
 test_default_root_long_data (void)
 {
+  g_autofree char *runtime = NULL;
+  g_autofree char *data = g_strdup_printf (LONG_DIR "-%d", (int) getpid ());
+
+  if (g_test_subprocess ())
+    {
+      g_autofree char *notice = NULL;
+      g_autofree char *again_notice = NULL;
+      g_autofree char *root = NULL;
+      g_autofree char *again = NULL;
+      g_autofree char *expected = g_build_filename (g_getenv ("XDG_RUNTIME_DIR"), "hangar", NULL);
+      g_autofree char *target = NULL;
+      g_autofree char *data_root = g_build_filename (g_getenv ("XDG_DATA_HOME"), "hangar",
+                                                     "libvirt", NULL);
+
+      root = hangar_embedded_default_root (&notice);
+      g_assert_cmpstr (root, ==, expected);
+      g_assert_cmpuint (strlen (root), <=, HANGAR_EMBEDDED_ROOT_MAX);
+      target = g_file_read_link (root, NULL);
+      g_assert_cmpstr (target, ==, data_root);
+      g_assert_true (g_file_test (data_root, G_FILE_TEST_IS_DIR));
+      g_assert_nonnull (notice);
+      g_assert_nonnull (strstr (notice, data_root));
+      g_assert_nonnull (strstr (notice, root));
+
+      /* The next start reuses the link and says nothing. */
+      again = hangar_embedded_default_root (&again_notice);
+      g_assert_cmpstr (again, ==, root);
+      g_assert_null (again_notice);
+      return;
+    }
+  runtime = g_dir_make_tmp ("hrt-XXXXXX", NULL);
+  g_assert_nonnull (runtime);
+  run_default_root_case (data, "/h", runtime, "/t");
+  {
+    g_autofree char *link = g_build_filename (runtime, "hangar", NULL);
+    g_autofree char *libvirt_dir = g_build_filename (data, "hangar", "libvirt", NULL);
+    g_autofree char *hangar_dir = g_build_filename (data, "hangar", NULL);
+
+    g_unlink (link);
+    g_rmdir (runtime);
+    g_rmdir (libvirt_dir);
+    g_rmdir (hangar_dir);
+    g_rmdir (data);
+  }
+}
+
+/* Something else in the way of the link: a shorter folder takes over. */
+static void
+test_default_root_blocked_link (void)
+{
+  g_autofree char *runtime = NULL;
+  g_autofree char *data = g_strdup_printf (LONG_DIR "-%d", (int) getpid ());
+  g_autofree char *blocker = NULL;
+
   if (g_test_subprocess ())
     {
       g_autofree char *notice = NULL;
       g_autofree char *root = hangar_embedded_default_root (&notice);
 
-      g_assert_cmpstr (g_get_user_data_dir (), ==, LONG_DIR);
+      /* TMPDIR is too long for a link as well, so ~/.hangar it is. */
       g_assert_cmpstr (root, ==, "/h/.hangar");
-      g_assert_cmpuint (strlen (root), <=, HANGAR_EMBEDDED_ROOT_MAX);
-      /* The user learns where the VMs went instead, and why. */
       g_assert_nonnull (notice);
-      g_assert_nonnull (strstr (notice, LONG_DIR "/hangar/libvirt"));
       g_assert_nonnull (strstr (notice, "/h/.hangar"));
       return;
     }
-  run_default_root_case (LONG_DIR, "/h");
-}
+  runtime = g_dir_make_tmp ("hrt-XXXXXX", NULL);
+  blocker = g_build_filename (runtime, "hangar", NULL);
+  g_assert_cmpint (g_mkdir (blocker, 0700), ==, 0);
+  run_default_root_case (data, "/h", runtime, LONG_DIR);
+  g_rmdir (blocker);
+  g_rmdir (runtime);
+  {
+    g_autofree char *libvirt_dir = g_build_filename (data, "hangar", "libvirt", NULL);
+    g_autofree char *hangar_dir = g_build_filename (data, "hangar", NULL);
 
-static void
-test_default_root_long_home (void)
-{
-  if (g_test_subprocess ())
-    {
-      g_autofree char *expected = g_strdup_printf ("/var/tmp/hangar-%u", (guint) getuid ());
-      gboolean existed = g_file_test (expected, G_FILE_TEST_IS_DIR);
-      g_autofree char *notice = NULL;
-      g_autofree char *root = hangar_embedded_default_root (&notice);
-
-      g_assert_cmpstr (root, ==, expected);
-      g_assert_cmpuint (strlen (root), <=, HANGAR_EMBEDDED_ROOT_MAX);
-      /* The reason is told once, when the folder does not exist yet. */
-      if (existed)
-        {
-          g_assert_null (notice);
-        }
-      else
-        {
-          g_assert_nonnull (notice);
-          g_assert_nonnull (strstr (notice, expected));
-        }
-      return;
-    }
-  run_default_root_case (LONG_DIR, LONG_DIR "/home");
+    g_rmdir (libvirt_dir);
+    g_rmdir (hangar_dir);
+    g_rmdir (data);
+  }
 }
 
 static gboolean
@@ -977,7 +1028,7 @@ main (int   argc,
   g_test_add_func ("/model/error/codes", test_error_codes);
   g_test_add_func ("/model/embedded/default-root/short", test_default_root_short);
   g_test_add_func ("/model/embedded/default-root/long-data-dir", test_default_root_long_data);
-  g_test_add_func ("/model/embedded/default-root/long-home", test_default_root_long_home);
+  g_test_add_func ("/model/embedded/default-root/blocked-link", test_default_root_blocked_link);
   g_test_add_func ("/model/embedded/prepare-root", test_prepare_root);
   g_test_add_func ("/model/connection/open", test_open);
   g_test_add_func ("/model/connection/open-bogus", test_open_bogus);

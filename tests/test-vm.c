@@ -12,7 +12,6 @@
  * waits, which is all a lifecycle needs, and it means the ACPI power button
  * is never answered (the shutdown timeout path). */
 /* lstat, S_ISSOCK, setgroups, O_CLOEXEC: POSIX and BSD beyond strict C11. */
-#define _GNU_SOURCE
 
 #include "config.h"
 

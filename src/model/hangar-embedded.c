@@ -16,21 +16,65 @@ root_fits (const char *root)
   return strlen (root) <= HANGAR_EMBEDDED_ROOT_MAX;
 }
 
-/* Returns $XDG_DATA_HOME/hangar/libvirt, or a shorter folder when that path
- * would make QEMU's sockets too long; @notice then says why, for the UI. */
+/* Makes @link a symbolic link to @target, unless something that is not our
+ * own link is in the way. */
+static gboolean
+ensure_link (const char *link,
+             const char *target)
+{
+  g_autofree char *current = g_file_read_link (link, NULL);
+  GStatBuf st;
+
+  if (current != NULL && g_str_equal (current, target))
+    return g_lstat (link, &st) == 0 && st.st_uid == getuid ();
+  if (current != NULL)
+    {
+      /* A stale link of ours (the data folder moved): replace it. */
+      if (g_lstat (link, &st) != 0 || st.st_uid != getuid () || g_unlink (link) != 0)
+        return FALSE;
+    }
+  else if (g_file_test (link, G_FILE_TEST_EXISTS))
+    return FALSE;
+  return symlink (target, link) == 0;
+}
+
+/* Returns the root of the embedded connection: $XDG_DATA_HOME/hangar/libvirt
+ * when its path is short enough for QEMU's sockets. Otherwise the VMs stay in
+ * that folder, reached through a short link in the runtime folder (made
+ * again after each reboot), and @notice says so once, when the data folder is
+ * new. Only if no link can be made does a shorter folder take its place. */
 char *
 hangar_embedded_default_root (char **notice)
 {
   g_autofree char *preferred = g_build_filename (g_get_user_data_dir (), "hangar", "libvirt", NULL);
-  g_autofree char *home_root = g_build_filename (g_get_home_dir (), ".hangar", NULL);
   g_autofree char *uid_name = g_strdup_printf ("hangar-%u", (guint) getuid ());
+  g_autofree char *runtime_link = g_build_filename (g_get_user_runtime_dir (), "hangar", NULL);
+  g_autofree char *tmp_link = g_build_filename (g_get_tmp_dir (), uid_name, NULL);
+  g_autofree char *home_root = g_build_filename (g_get_home_dir (), ".hangar", NULL);
   g_autofree char *tmp_root = g_build_filename ("/var/tmp", uid_name, NULL);
+  const char *links[] = { runtime_link, tmp_link };
+  gboolean is_new;
   const char *chosen;
 
   if (notice != NULL)
     *notice = NULL;
   if (root_fits (preferred))
     return g_steal_pointer (&preferred);
+
+  is_new = !g_file_test (preferred, G_FILE_TEST_IS_DIR);
+  if (g_mkdir_with_parents (preferred, 0700) == 0)
+    for (gsize i = 0; i < G_N_ELEMENTS (links); i++)
+      {
+        if (!root_fits (links[i]) || !ensure_link (links[i], preferred))
+          continue;
+        if (notice != NULL && is_new)
+          *notice = g_strdup_printf (_("The path of the data folder “%s” is too long for "
+                                       "QEMU’s control sockets (at most %d characters fit). "
+                                       "Hangar keeps its VMs there and opens them through the "
+                                       "shorter link “%s”."),
+                                     preferred, HANGAR_EMBEDDED_ROOT_MAX, links[i]);
+        return g_strdup (links[i]);
+      }
 
   chosen = root_fits (home_root) ? home_root : tmp_root;
   /* Said once, when the fallback folder is first made, not at every start. */
