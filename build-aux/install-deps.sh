@@ -24,7 +24,7 @@ run_pkgs=(
 )
 test_pkgs=(
   xvfb xauth dbus-x11 at-spi2-core python3-pyatspi python3-gi gir1.2-gtk-3.0
-  imagemagick x11-utils xdotool
+  imagemagick x11-utils xdotool gir1.2-atspi-2.0 procps  # tests/ui (run-ui-test.sh)
   # tests/guest/build-guest.sh makes the vm tests' guest from these: the kernel
   # of linux-image-amd64 (its /boot/vmlinuz and modules) and busybox-static
   linux-image-amd64 busybox-static

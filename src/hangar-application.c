@@ -139,7 +139,8 @@ hangar_application_command_line (GApplication            *application,
                                _("Creating a VM from install media is not available yet in "
                                  "this version of Hangar."));
 
-  if (g_strcmp0 (g_getenv ("HANGAR_REPORT_READY"), "1") == 0)
+  /* The invoking process's environment, also when it is a second instance. */
+  if (g_strcmp0 (g_application_command_line_getenv (command_line, "HANGAR_REPORT_READY"), "1") == 0)
     {
       /* Without --connect, wait for every connection known now. */
       if (asked->len == 0)

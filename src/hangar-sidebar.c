@@ -34,11 +34,13 @@ struct _HangarSidebar
   GtkTreeModel         *filter;
   GHashTable           *iters;      /* GObject* -> GtkTreeIter* (store iters persist) */
   char                 *filter_text;  /* casefolded, or NULL */
+  HangarVm             *hidden_selection;  /* selected VM the filter hides, to select again */
 };
 
 enum
 {
   SIGNAL_SELECTION_CHANGED,
+  SIGNAL_VM_ACTIVATED,
   N_SIGNALS
 };
 
@@ -195,14 +197,19 @@ on_search_changed (HangarSidebar *self)
   const char *text = gtk_entry_get_text (GTK_ENTRY (self->search_entry));
   g_autoptr (HangarVm) selected = hangar_sidebar_get_selected_vm (self);
 
+  /* A filter that hides the selected VM drops the selection; remember the
+   * VM so that it is selected again once the filter shows it. */
+  if (selected == NULL && self->hidden_selection != NULL)
+    selected = g_object_ref (self->hidden_selection);
+
   g_clear_pointer (&self->filter_text, g_free);
   if (text != NULL && *text != '\0')
     self->filter_text = g_utf8_casefold (text, -1);
 
   gtk_tree_model_filter_refilter (GTK_TREE_MODEL_FILTER (self->filter));
   gtk_tree_view_expand_all (self->tree_view);
-  if (selected != NULL)
-    hangar_sidebar_select_vm (self, selected);
+  if (selected != NULL && !hangar_sidebar_select_vm (self, selected))
+    g_set_object (&self->hidden_selection, selected);
 }
 
 /* ------------------------------------------------------------------ */
@@ -260,6 +267,8 @@ forget_row (HangarSidebar *self,
         g_signal_handlers_disconnect_by_data (hangar_connection_get_vms (HANGAR_CONNECTION (object)),
                                               self);
       g_hash_table_remove (self->iters, object);
+      if (object == (GObject *) self->hidden_selection)
+        g_clear_object (&self->hidden_selection);
     }
 }
 
@@ -466,8 +475,22 @@ hangar_sidebar_focus_search (HangarSidebar *self)
 }
 
 static void
+on_row_activated (HangarSidebar *self)
+{
+  g_autoptr (HangarVm) vm = hangar_sidebar_get_selected_vm (self);
+
+  if (vm != NULL)
+    g_signal_emit (self, signals[SIGNAL_VM_ACTIVATED], 0);
+}
+
+static void
 on_selection_changed (HangarSidebar *self)
 {
+  g_autoptr (GObject) object = selected_object (self);
+
+  /* The user chose another row: forget the VM the filter hid. */
+  if (object != NULL)
+    g_clear_object (&self->hidden_selection);
   g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
 }
 
@@ -495,6 +518,7 @@ hangar_sidebar_dispose (GObject *object)
     }
   if (self->list != NULL)
     g_signal_handlers_disconnect_by_data (hangar_connection_list_get_model (self->list), self);
+  g_clear_object (&self->hidden_selection);
   g_clear_object (&self->list);
   g_clear_object (&self->filter);
   g_clear_object (&self->store);
@@ -522,6 +546,10 @@ hangar_sidebar_class_init (HangarSidebarClass *klass)
   object_class->dispose = hangar_sidebar_dispose;
   object_class->finalize = hangar_sidebar_finalize;
 
+  /* Double-click or Enter on a VM: open it (its console). */
+  signals[SIGNAL_VM_ACTIVATED] =
+    g_signal_new ("vm-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_SELECTION_CHANGED] =
     g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -552,6 +580,8 @@ hangar_sidebar_init (HangarSidebar *self)
   gtk_tree_view_set_fixed_height_mode (self->tree_view, TRUE);
   attach_view_model (self);
 
+  g_signal_connect_object (self->tree_view, "row-activated", G_CALLBACK (on_row_activated), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (gtk_tree_view_get_selection (self->tree_view), "changed",
                            G_CALLBACK (on_selection_changed), self, G_CONNECT_SWAPPED);
 }

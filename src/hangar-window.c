@@ -154,6 +154,12 @@ on_selection_changed (HangarWindow *self)
     gtk_stack_set_visible_child_name (self->stack, "empty");
 }
 
+static void
+on_vm_activated (HangarWindow *self)
+{
+  hangar_vm_page_show_console (self->vm_page);
+}
+
 /* ------------------------------------------------------------------ */
 /* Selecting a VM by name when it shows up                             */
 
@@ -287,6 +293,7 @@ hangar_window_report_ready (HangarWindow *self,
 {
   g_return_if_fail (HANGAR_IS_WINDOW (self));
 
+  g_clear_pointer (&self->ready_connections, g_ptr_array_unref);
   self->ready_connections = g_ptr_array_ref (connections);
   self->ready_start = start_time;
   for (guint i = 0; i < connections->len; i++)
@@ -424,6 +431,7 @@ hangar_window_class_init (HangarWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HangarWindow, connection_uri);
   gtk_widget_class_bind_template_child (widget_class, HangarWindow, connection_status);
   gtk_widget_class_bind_template_callback (widget_class, on_selection_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_vm_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_notice_response);
 }
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <libvirt-gconfig/libvirt-gconfig.h>
 #include <libvirt/virterror.h>
@@ -1015,6 +1016,78 @@ test_delete_keeps_unrequested (Fixture       *fixture,
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* A host that accepts the connection and then never answers (a hung
+ * daemon, a dead link): opening stays "connecting" while the main loop keeps
+ * turning, and a cancel ends it at once. */
+typedef struct
+{
+  guint ticks;
+} Ticks;
+
+static gboolean
+count_tick (gpointer user_data)
+{
+  ((Ticks *) user_data)->ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+ticks_reached (gpointer user_data)
+{
+  return ((Ticks *) user_data)->ticks >= 10;
+}
+
+static void
+test_open_hanging (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hhang-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "sock", NULL);
+  g_autofree char *uri = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) listener = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (HangarConnection) connection = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  Ticks ticks = { 0 };
+  guint tick_id;
+  gint64 started;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, &error);
+  g_assert_no_error (error);
+  address = g_unix_socket_address_new (path);
+  hangar_assert_ok (g_socket_bind (listener, address, FALSE, &error), error);
+  /* Listening without ever accepting: the client connects and waits. */
+  hangar_assert_ok (g_socket_listen (listener, &error), error);
+
+  uri = g_strdup_printf ("qemu+unix:///system?socket=%s", path);
+  connection = hangar_connection_new (uri, NULL);
+  hangar_connection_open_async (connection, cancellable, hangar_test_store_result, &result);
+  g_assert_cmpint (hangar_connection_get_state (connection), ==, HANGAR_CONNECTION_STATE_CONNECTING);
+
+  /* 10 ticks of 50 ms take about half a second if nothing blocks. */
+  tick_id = g_timeout_add (50, count_tick, &ticks);
+  started = g_get_monotonic_time ();
+  g_assert_true (hangar_test_wait_until (ticks_reached, &ticks, 3000));
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 1500 * 1000);
+  g_source_remove (tick_id);
+  g_assert_null (result);
+  g_assert_cmpint (hangar_connection_get_state (connection), ==, HANGAR_CONNECTION_STATE_CONNECTING);
+
+  started = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  hangar_test_await (&result, 2000);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 1000 * 1000);
+  g_assert_false (hangar_connection_open_finish (connection, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (hangar_connection_get_state (connection), ==,
+                   HANGAR_CONNECTION_STATE_DISCONNECTED);
+
+  g_socket_close (listener, NULL);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1032,6 +1105,7 @@ main (int   argc,
   g_test_add_func ("/model/embedded/prepare-root", test_prepare_root);
   g_test_add_func ("/model/connection/open", test_open);
   g_test_add_func ("/model/connection/open-bogus", test_open_bogus);
+  g_test_add_func ("/model/connection/open-hanging", test_open_hanging);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -643,9 +643,15 @@ drop_vms (HangarConnection *self)
   g_list_store_remove_all (self->vms);
 }
 
+/* Lets go of the libvirt connection. While an open is still running in its
+ * thread (a host that never answers), libvirt-gobject holds the connection's
+ * lock there: touching it here would freeze the window, so only our
+ * reference goes; the thread's last reference closes it when it returns. */
 static void
 release_gvir (HangarConnection *self)
 {
+  gboolean opening = self->state == HANGAR_CONNECTION_STATE_CONNECTING;
+
   if (self->close_cb_conn != NULL)
     {
       virConnectUnregisterCloseCallback (self->close_cb_conn, on_libvirt_connection_closed);
@@ -655,7 +661,7 @@ release_gvir (HangarConnection *self)
   if (self->gvir != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->gvir, self);
-      if (gvir_connection_is_open (self->gvir))
+      if (!opening && gvir_connection_is_open (self->gvir))
         gvir_connection_close (self->gvir);
       g_clear_object (&self->gvir);
     }
@@ -674,11 +680,15 @@ open_done (GObject      *source,
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+      /* A cancelled open may still run in its thread: release while the
+       * state still says so. A failed one has returned. */
+      if (!cancelled)
         set_state (self, HANGAR_CONNECTION_STATE_FAILED, error->message);
-      else
-        set_state (self, HANGAR_CONNECTION_STATE_DISCONNECTED, NULL);
       release_gvir (self);
+      if (cancelled)
+        set_state (self, HANGAR_CONNECTION_STATE_DISCONNECTED, NULL);
       g_task_return_error (task, error);
       return;
     }
@@ -763,9 +773,14 @@ hangar_connection_open_async (HangarConnection    *self,
   g_signal_connect_object (self->gvir, "domain-removed", G_CALLBACK (on_domain_removed), self, 0);
   set_state (self, HANGAR_CONNECTION_STATE_CONNECTING, NULL);
 
+  /* Closing the connection cancels the open as well as the caller can. */
+  if (cancellable != NULL)
+    g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                             self->cancellable, G_CONNECT_SWAPPED);
+
   data = g_new0 (OpenData, 1);
   data->gvir = g_object_ref (self->gvir);
-  inner = g_task_new (self, cancellable, open_done, g_steal_pointer (&task));
+  inner = g_task_new (self, self->cancellable, open_done, g_steal_pointer (&task));
   g_task_set_source_tag (inner, open_thread);
   g_task_set_task_data (inner, data, (GDestroyNotify) open_data_free);
   /* A host that never answers must not hold up a cancel. */

@@ -10,7 +10,11 @@ builddir=$(cd "${1:?usage: run-ui-test.sh BUILDDIR [TEST.py] [ARGS...]}" && pwd)
 shift
 test_py=${1:-$here/test_lifecycle.py}
 [ $# -gt 0 ] && shift
-case $test_py in /*) ;; *) test_py=$here/$test_py ;; esac
+# A relative TEST.py is looked up from the current folder, then beside this script.
+case $test_py in
+  /*) ;;
+  *) if [ -e "$test_py" ]; then test_py=$PWD/$test_py; else test_py=$here/$test_py; fi ;;
+esac
 
 # Debian's python carries pyatspi and gi; another python3 may come first on PATH.
 python=/usr/bin/python3
@@ -25,27 +29,41 @@ if ! "$python" -c 'import pyatspi' 2>/dev/null; then
   exit 99
 fi
 
-# Short path: the embedded libvirt root lives under XDG_DATA_HOME and its
-# socket paths must stay short.
-tmp=$(mktemp -d /tmp/hui.XXXXXX)
-xvfb_pid= bus_pid= launcher_pid=
+# A short folder: it is also XDG_DATA_HOME, and hangar's embedded libvirt
+# root, $XDG_DATA_HOME/hangar/libvirt, fits QEMU's socket paths only up to
+# 26 characters (HANGAR_EMBEDDED_ROOT_MAX); /tmp/hXXXXX/hangar/libvirt is 26.
+# Longer, hangar works through a link but shows a first-run notice.
+tmp=$(mktemp -d /tmp/hXXXXX)
+xvfb_pid= bus_pid= launcher_pid= test_pid=
+
+stop() {  # stop PID: TERM, up to 5 s, then KILL
+  kill "$1" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null
+  return 0
+}
 
 cleanup() {
   local rc=$?
   set +e
-  # Stop what we started, newest first, each by its own id.
-  [ -n "$launcher_pid" ] && kill "$launcher_pid" 2>/dev/null
-  [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
-  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null
-  for pid in $launcher_pid $bus_pid $xvfb_pid; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
-  done
+  trap '' HUP INT TERM  # finish cleaning up whatever arrives now
+  # Stop what we started, newest first, each by its own id. The test stops
+  # its hangar on TERM; hangar also ends with the X server and the buses.
+  [ -n "$test_pid" ] && stop "$test_pid"
+  if [ -n "$launcher_pid" ]; then
+    a11y_bus_pids=$(pgrep -P "$launcher_pid" || true)
+    stop "$launcher_pid"
+    for pid in $a11y_bus_pids; do stop "$pid"; done
+  fi
+  [ -n "$bus_pid" ] && stop "$bus_pid"
+  [ -n "$xvfb_pid" ] && stop "$xvfb_pid"
   rm -rf "$tmp"
   exit $rc
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # --- X server ---------------------------------------------------------------
 Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset \
@@ -61,35 +79,51 @@ export DISPLAY=:$(head -n1 "$tmp/display")
 unset WAYLAND_DISPLAY XAUTHORITY
 
 # --- private desktop environment -------------------------------------------
-mkdir -p "$tmp/data" "$tmp/config" "$tmp/cache" "$tmp/run"
-chmod 700 "$tmp/run"
-export XDG_DATA_HOME=$tmp/data XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache
+mkdir -p "$tmp/config" "$tmp/cache" "$tmp/run"
+chmod 700 "$tmp" "$tmp/run"
+export XDG_DATA_HOME=$tmp XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache
 export XDG_RUNTIME_DIR=$tmp/run
 export GSETTINGS_SCHEMA_DIR=$builddir/data GSETTINGS_BACKEND=memory
 export GDK_BACKEND=x11 GTK_THEME=Adwaita LANG=C.UTF-8 LC_ALL=C.UTF-8 LANGUAGE=
 unset NO_AT_BRIDGE GTK_MODULES
 
 # --- D-Bus session bus and AT-SPI bus ------------------------------------------
-dbus-daemon --session --fork --nopidfile --address="unix:path=$tmp/run/bus" \
-  --print-pid=1 >"$tmp/bus.pid"
-bus_pid=$(head -n1 "$tmp/bus.pid")
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$tmp/run/bus
+# Not --fork: a forked daemon leaves this process group, and a test runner
+# that kills the group on a timeout would leave it behind.
+dbus-daemon --session --nofork --nopidfile --address="unix:path=$tmp/run/bus" \
+  --print-address=3 3>"$tmp/bus.address" >"$tmp/bus.log" 2>&1 &
+bus_pid=$!
+for _ in $(seq 100); do
+  [ -s "$tmp/bus.address" ] && break
+  kill -0 "$bus_pid" 2>/dev/null || { cat "$tmp/bus.log"; echo "Bail out! dbus-daemon died"; exit 99; }
+  sleep 0.1
+done
+[ -s "$tmp/bus.address" ] || { echo "Bail out! dbus-daemon did not start"; exit 99; }
+export DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$tmp/bus.address")
 
 /usr/libexec/at-spi-bus-launcher --launch-immediately >"$tmp/atspi.log" 2>&1 &
 launcher_pid=$!
 # Wait for the accessibility bus to answer on the session bus.
+a11y_bus=
 for _ in $(seq 100); do
   if dbus-send --session --print-reply --dest=org.a11y.Bus /org/a11y/bus \
        org.a11y.Bus.GetAddress >/dev/null 2>&1; then
+    a11y_bus=yes
     break
   fi
+  kill -0 "$launcher_pid" 2>/dev/null || break
   sleep 0.1
 done
+[ -n "$a11y_bus" ] || { cat "$tmp/atspi.log"; echo "Bail out! the AT-SPI bus did not start"; exit 99; }
 
 export HANGAR_UI_TMP=$tmp
 export HANGAR_BUILDDIR=$builddir
+# In the background so that a TERM to this script is handled at once.
+"$python" -u "$test_py" "$builddir" "$@" &
+test_pid=$!
 set +e
-"$python" -u "$test_py" "$builddir" "$@"
+wait "$test_pid"
 rc=$?
 set -e
+test_pid=
 exit $rc

@@ -9,8 +9,10 @@
 # Run it through run-ui-test.sh, which provides Xvfb, a private session bus
 # and the AT-SPI bus. Needs Debian's /usr/bin/python3 (pyatspi, gi).
 
+import faulthandler
 import os
 import select
+import signal
 import shutil
 import subprocess
 import sys
@@ -26,10 +28,11 @@ import pyatspi  # noqa: E402
 BUILDDIR = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.environ['HANGAR_BUILDDIR'])
 HANGAR = os.path.join(BUILDDIR, 'src', 'hangar')
 SHOTS = os.path.join(BUILDDIR, 'tests', 'ui', 'screenshots')
+FAILURE_SHOT = 'lifecycle-failure.png'
 TMP = os.environ.get('HANGAR_UI_TMP', '/tmp')
 VM = 'test'
 CONNECTION = 'Test driver test:///default'
-STATE_TIMEOUT = 5.0     # the brief a person would give a VM state change
+STATE_TIMEOUT = 5.0     # how long a person would wait for a VM to change state
 FIND_TIMEOUT = 10.0     # widgets appearing after a click or a start
 
 # Buttons on the VM page for each state: exactly these are visible.
@@ -38,7 +41,6 @@ BUTTONS = {
     'Paused': {'Resume', 'Force Off', 'Delete…'},
     'Shut off': {'Start', 'Delete…'},
 }
-ALL_BUTTONS = {'Start', 'Pause', 'Resume', 'Shut Down', 'Reboot', 'Force Off', 'Cancel', 'Delete…'}
 
 
 class Failure(Exception):
@@ -100,9 +102,28 @@ def wait_for(what, predicate, timeout=FIND_TIMEOUT, interval=0.05):
         time.sleep(interval)
 
 
+def fresh(acc):
+    """Drops libatspi's cached copy of acc (name, states, children) so the
+    next reads ask hangar. Never Atspi.Cache.NONE for the whole application:
+    with it, libatspi deadlocks when a children-changed event arrives during
+    a call (it queries states from inside its own dispatch)."""
+    if acc is not None:
+        Atspi.Accessible.clear_cache(acc)
+    return acc
+
+
+def has(acc, state):
+    return fresh(acc).getState().contains(state)
+
+
+def text_of(acc):
+    """The accessible's text through its Text interface (never cached)."""
+    return acc.queryText().getText(0, -1)
+
+
 def showing(acc):
     try:
-        return acc.getState().contains(pyatspi.STATE_SHOWING)
+        return has(acc, pyatspi.STATE_SHOWING)
     except GLib.Error:
         return False
 
@@ -112,6 +133,7 @@ def walk(acc, max_depth=40, skip_hidden=True):
     skip_hidden, subtrees that are not showing are left out."""
     if acc is None:
         return
+    fresh(acc)
     if skip_hidden and acc.getRole() != pyatspi.ROLE_APPLICATION and not showing(acc):
         return
     yield acc
@@ -138,19 +160,19 @@ def find_all(root, role, skip_hidden=True):
 
 
 def hangar_apps():
-    desktop = pyatspi.Registry.getDesktop(0)
+    desktop = fresh(pyatspi.Registry.getDesktop(0))
     apps = []
     for i in range(desktop.childCount):
         app = desktop.getChildAtIndex(i)
-        if app is not None and app.name == 'hangar':
+        if app is not None and fresh(app).name == 'hangar':
             apps.append(app)
     return apps
 
 
 def frames(app):
-    return [app.getChildAtIndex(i) for i in range(app.childCount)
-            if app.getChildAtIndex(i) is not None
-            and app.getChildAtIndex(i).getRole() == pyatspi.ROLE_FRAME]
+    fresh(app)
+    children = [fresh(app.getChildAtIndex(i)) for i in range(app.childCount)]
+    return [c for c in children if c is not None and c.getRole() == pyatspi.ROLE_FRAME]
 
 
 def center(acc):
@@ -183,10 +205,15 @@ def type_text(text):
     xdotool('type', '--delay', '60', text)
 
 
-def screenshot(name):
+def screenshot(name, acc=None):
+    """Saves the whole screen, or only acc's area on it, as SHOTS/name."""
     os.makedirs(SHOTS, exist_ok=True)
     path = os.path.join(SHOTS, name)
-    subprocess.run(['import', '-window', 'root', path], check=True, timeout=30)
+    crop = []
+    if acc is not None:
+        e = acc.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+        crop = ['-crop', f'{e.width}x{e.height}+{e.x}+{e.y}', '+repage']
+    subprocess.run(['import', '-window', 'root', *crop, path], check=True, timeout=30)
     return path
 
 
@@ -214,14 +241,16 @@ class Hangar:
     def rows(self):
         """[(row cell, text)] of the sidebar, top to bottom. Each row is one
         cell holding an icon cell and a text cell; the text is the row's."""
-        t = self.table()
+        t = fresh(self.table())
         rows = []
         for i in range(t.childCount):
-            row = t.getChildAtIndex(i)
+            row = fresh(t.getChildAtIndex(i))
             if row is None or row.getRole() != pyatspi.ROLE_TABLE_CELL:
                 continue
-            texts = [row.getChildAtIndex(j).name for j in range(row.childCount)
-                     if row.getChildAtIndex(j) is not None and row.getChildAtIndex(j).name]
+            cells = [fresh(row.getChildAtIndex(j)) for j in range(row.childCount)]
+            texts = [text_of(c) for c in cells
+                     if c is not None and 'Text' in pyatspi.listInterfaces(c)]
+            texts = [x for x in texts if x]
             rows.append((row, texts[0] if texts else row.name))
         return rows
 
@@ -256,7 +285,7 @@ class Hangar:
         header = self.page_header()
         if header is None or not showing(header[1]):
             return None
-        return header[1].queryText().getText(0, -1)
+        return text_of(header[1])
 
     def buttons(self):
         """{name: accessible} of the VM page's visible action buttons."""
@@ -279,8 +308,19 @@ class Hangar:
         b = self.buttons().get(name)
         if b is None:
             return None
-        st = b.getState()
-        return b if st.contains(pyatspi.STATE_SENSITIVE) else None
+        return b if has(b, pyatspi.STATE_SENSITIVE) else None
+
+
+def notices(root):
+    """[(kind, text)] of the info bars showing in root: the window's notices
+    and the VM page's errors. An unrevealed bar shows no label."""
+    found = []
+    for bar in find_all(root, pyatspi.ROLE_INFO_BAR):
+        for label in find_all(bar, pyatspi.ROLE_LABEL):
+            text = text_of(label)
+            if text:
+                found.append((bar.name, text))
+    return found
 
 
 def start_hangar(extra_env=None):
@@ -328,10 +368,11 @@ def step_help():
     r = subprocess.run([HANGAR, '--help'], env=env, capture_output=True, text=True, timeout=30)
     if r.returncode != 0:
         raise Failure(f'hangar --help exited with {r.returncode}: {r.stderr}')
-    for option in ('--connect', '--select'):
-        if option not in r.stdout:
+    lines = [line.split() for line in r.stdout.splitlines()]
+    for option in ('--connect=URI', '--select=NAME'):
+        if not any(option in words for words in lines):
             raise Failure(f'hangar --help does not list {option}:\n{r.stdout}')
-    ok('hangar --help lists --connect and --select (no display needed)')
+    ok('hangar --help lists --connect=URI and --select=NAME (no display needed)')
 
 
 def step_start():
@@ -350,9 +391,6 @@ def step_find_app(proc):
     if len(apps) != 1:
         raise Failure(f'expected one hangar application on the AT-SPI bus, found {len(apps)}')
     app = apps[0]
-    # Read every value from the application, never from libatspi's cache:
-    # this test does not listen to the events that keep that cache fresh.
-    Atspi.Accessible.set_cache_mask(app, Atspi.Cache.NONE)
     if app.get_process_id() != proc.pid:
         raise Failure(f'the hangar on the bus is pid {app.get_process_id()}, we started {proc.pid}')
     h = Hangar(proc, app)
@@ -372,13 +410,13 @@ def step_sidebar(h):
         raise Failure(f'expected one row {CONNECTION!r} with "1 VM", rows are {texts!r}')
     if h.vm_row_text() != f'{VM}\nRunning':
         raise Failure(f'VM row reads {h.vm_row_text()!r}, expected {VM + chr(10) + "Running"!r}')
-    # The VM comes right after its connection, one level down.
+    # The VM row comes right after its connection's row.
     if texts.index(f'{VM}\nRunning') != texts.index(CONNECTION + '\n1 VM') + 1:
         raise Failure(f'VM row is not under its connection: {texts!r}')
     ok(f'sidebar table "Virtual machines" lists {CONNECTION!r} with "1 VM" and "{VM}\\nRunning"')
 
     row, _ = h.row(VM)
-    if not row.getState().contains(pyatspi.STATE_SELECTED):
+    if not has(row, pyatspi.STATE_SELECTED):
         raise Failure(f'--select {VM}: the row is not selected')
     state = wait_for('the VM page state label', h.state_text)
     if state != 'Running':
@@ -386,7 +424,10 @@ def step_sidebar(h):
     shown = set(wait_for('the action buttons', h.buttons))
     if shown != BUTTONS['Running']:
         raise Failure(f'visible buttons {sorted(shown)}, expected {sorted(BUTTONS["Running"])}')
-    ok(f'--select {VM}: row selected, page reads "{VM}" / "Running" with buttons '
+    shown_notices = notices(h.frame)
+    if shown_notices:
+        raise Failure(f'notices show at start: {shown_notices!r}')
+    ok(f'--select {VM}: row selected, no notice, page reads "{VM}" / "Running" with buttons '
        f'{", ".join(sorted(shown))}')
 
 
@@ -395,7 +436,7 @@ def step_click_rows(h):
     conn_row, _ = h.row(CONNECTION)
     click(conn_row)
     wait_for('the connection row to be selected',
-             lambda: h.row(CONNECTION)[0].getState().contains(pyatspi.STATE_SELECTED))
+             lambda: has(h.row(CONNECTION)[0], pyatspi.STATE_SELECTED))
     status = wait_for('the connection page',
                       lambda: find(h.frame, pyatspi.ROLE_LABEL, 'Connected, 1 virtual machine'))
     if h.state_text() is not None:
@@ -408,17 +449,32 @@ def step_click_rows(h):
     vm_row, _ = h.row(VM)
     click(vm_row)
     wait_for('the VM row to be selected',
-             lambda: h.row(VM)[0].getState().contains(pyatspi.STATE_SELECTED))
+             lambda: has(h.row(VM)[0], pyatspi.STATE_SELECTED))
     state = wait_for('the VM page', h.state_text)
     if state != 'Running':
         raise Failure(f'after clicking the VM row the state label reads {state!r}')
     ok(f'clicking the "{VM}" row shows its page again, state "Running"')
 
+    # The keyboard moves the selection too: the click left the focus in the table.
+    if not has(h.table(), pyatspi.STATE_FOCUSED):
+        raise Failure('clicking a row did not focus the "Virtual machines" table')
+    keys('Up')
+    wait_for('Up to select the connection row',
+             lambda: has(h.row(CONNECTION)[0], pyatspi.STATE_SELECTED))
+    wait_for('the connection page', lambda: h.state_text() is None
+             and find(h.frame, pyatspi.ROLE_LABEL, 'Connected, 1 virtual machine'))
+    keys('Down')
+    wait_for('Down to select the VM row', lambda: has(h.row(VM)[0], pyatspi.STATE_SELECTED))
+    state = wait_for('the VM page', h.state_text)
+    if state != 'Running':
+        raise Failure(f'after Down the state label reads {state!r}')
+    ok('Up and Down in the table select the connection, then the VM, and the page follows')
+
 
 def lifecycle_step(h, button, expected):
     b = wait_for(f'a visible, sensitive "{button}" button', lambda: h.button(button))
-    t0 = time.monotonic()
     click(b)
+    t0 = time.monotonic()
 
     def reached():
         state = h.state_text()
@@ -441,15 +497,22 @@ def lifecycle_step(h, button, expected):
                       f'expected {sorted(BUTTONS[expected])}')
     # Only the state's buttons, and each of them can be pressed.
     insensitive = [n for n, acc in h.buttons().items()
-                   if not acc.getState().contains(pyatspi.STATE_SENSITIVE)]
+                   if not has(acc, pyatspi.STATE_SENSITIVE)]
     if insensitive:
         raise Failure(f'buttons visible but insensitive in state {expected!r}: {insensitive}')
+    errors = notices(h.frame)
+    if errors:
+        raise Failure(f'"{button}" left a message: {errors!r}')
     ok(f'"{button}" → page and sidebar read "{expected}" in {elapsed:.2f} s; '
        f'buttons {", ".join(sorted(shown))}')
 
 
 def step_screenshot_main(h):
-    # Wait until the page is settled: the VM is Running and no spinner spins.
+    # A settled page: Running, no spinner (busy), pointer off the widgets.
+    wait_for('a settled "Running" page',
+             lambda: h.state_text() == 'Running'
+             and not find(h.frame, pyatspi.ROLE_ANIMATION, 'Spinner'))
+    xdotool('mousemove', '--sync', '1270', '790')
     path = screenshot('main-window.png')
     ok(f'screenshot of the main window: {path}')
 
@@ -464,10 +527,10 @@ def step_filter(h):
     xdotool('mousemove', '--sync', str(x), str(y))
     keys('ctrl+f')
     wait_for('Ctrl+F to focus the filter entry',
-             lambda: entry.getState().contains(pyatspi.STATE_FOCUSED))
+             lambda: has(entry, pyatspi.STATE_FOCUSED))
     type_text('zzz')
     wait_for('the filter entry to read "zzz"',
-             lambda: entry.queryText().getText(0, -1) == 'zzz')
+             lambda: text_of(entry) == 'zzz')
     try:
         wait_for(f'the "{VM}" row to disappear', lambda: h.vm_row_text() is None)
     except Failure:
@@ -478,12 +541,12 @@ def step_filter(h):
     ok(f'typing "zzz" in "Filter VMs" hides the VM; rows left: {texts!r}')
 
     keys('ctrl+a', 'BackSpace')
-    wait_for('the filter entry to be empty', lambda: entry.queryText().getText(0, -1) == '')
+    wait_for('the filter entry to be empty', lambda: text_of(entry) == '')
     try:
         wait_for(f'the "{VM}" row to come back', lambda: h.vm_row_text() == f'{VM}\nRunning')
     except Failure:
         raise Failure(f'after clearing the filter rows are {h.row_texts()!r}')
-    if not h.row(VM)[0].getState().contains(pyatspi.STATE_SELECTED):
+    if not has(h.row(VM)[0], pyatspi.STATE_SELECTED):
         raise Failure('the VM row lost its selection after filtering')
     if h.state_text() != 'Running':
         raise Failure(f'after filtering the page reads {h.state_text()!r}')
@@ -546,7 +609,7 @@ def step_delete(h):
     if check is None:
         raise Failure('no check box "Also delete the VM’s disk images" in the dialog: '
                       f'{[c.name for c in find_all(dlg, pyatspi.ROLE_CHECK_BOX)]}')
-    if check.getState().contains(pyatspi.STATE_CHECKED):
+    if has(check, pyatspi.STATE_CHECKED):
         raise Failure('"Also delete the VM’s disk images" starts checked; it must be opt-in')
     # The dialog lists the images off the main thread; wait until it has.
     images = wait_for('the dialog to finish looking for disk images',
@@ -557,10 +620,11 @@ def step_delete(h):
     delete = find(dlg, pyatspi.ROLE_PUSH_BUTTON, 'Delete')
     if cancel is None or delete is None:
         raise Failure('the dialog lacks a "Cancel" or a "Delete" button')
-    path = screenshot('delete-dialog.png')
+    screenshot('delete-dialog-screen.png')
+    path = screenshot('delete-dialog.png', dlg)
     ok(f'"Delete…" opens {title!r} with the images check box unchecked; screenshot {path}')
 
-    if check.getState().contains(pyatspi.STATE_CHECKED):
+    if has(check, pyatspi.STATE_CHECKED):
         raise Failure('the images check box became checked by itself')
     click(delete)
     wait_for('the delete dialog to close', lambda: dialog() is None)
@@ -576,11 +640,21 @@ def step_delete(h):
     # The page must not keep showing a VM that is gone.
     if h.state_text() is not None:
         raise Failure(f'the deleted VM\'s page still shows, state {h.state_text()!r}')
-    notices = [lbl.name for lbl in find_all(h.frame, pyatspi.ROLE_LABEL)
-               if 'rror' in lbl.name or 'could not' in lbl.name.lower()]
-    if notices:
-        raise Failure(f'an error shows after deleting: {notices!r}')
-    ok('the deleted VM\'s page is gone and no error shows')
+    errors = notices(h.frame)
+    if errors:
+        raise Failure(f'a message shows after deleting: {errors!r}')
+    # The tree view moves its cursor to the parent row: the connection's page.
+    try:
+        wait_for('the connection row to be selected',
+                 lambda: has(h.row(CONNECTION)[0], pyatspi.STATE_SELECTED), timeout=STATE_TIMEOUT)
+        wait_for('the connection page to count 0 virtual machines',
+                 lambda: find(h.frame, pyatspi.ROLE_LABEL, 'Connected, 0 virtual machines'),
+                 timeout=STATE_TIMEOUT)
+    except Failure as e:
+        raise Failure(f'{e}\nlabels showing: '
+                      f'{[text_of(x) for x in find_all(h.frame, pyatspi.ROLE_LABEL)]!r}')
+    ok('the deleted VM\'s page is gone: its connection is selected and reads '
+       '"Connected, 0 virtual machines", no message')
 
 
 def step_quit(h):
@@ -608,6 +682,10 @@ def step_stderr(proc):
 
 
 def main():
+    # kill -USR1 shows where a hung test hangs.
+    faulthandler.register(signal.SIGUSR1)
+    # On TERM (a timeout), unwind so that hangar is stopped in `finally`.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     for tool in ('xdotool', 'import'):
         if shutil.which(tool) is None:
             print(f'Bail out! {tool} is missing: run build-aux/install-deps.sh test')
@@ -615,6 +693,12 @@ def main():
     if not os.access(HANGAR, os.X_OK):
         print(f'Bail out! {HANGAR} is not built')
         return 99
+
+    # A picture of an earlier failure would mislead.
+    try:
+        os.unlink(os.path.join(SHOTS, FAILURE_SHOT))
+    except FileNotFoundError:
+        pass
 
     proc = None
     h = None
@@ -631,6 +715,8 @@ def main():
             ('screenshot of the main window', lambda: step_screenshot_main(h)),
             ('single instance', lambda: step_single_instance(h)),
             ('Force Off', lambda: lifecycle_step(h, 'Force Off', 'Shut off')),
+            ('screenshot when shut off', lambda: ok('screenshot when shut off: '
+                                                    + screenshot('shut-off.png'))),
             ('Start', lambda: lifecycle_step(h, 'Start', 'Running')),
             ('Pause', lambda: lifecycle_step(h, 'Pause', 'Paused')),
             ('Resume', lambda: lifecycle_step(h, 'Resume', 'Running')),
@@ -644,7 +730,7 @@ def main():
     except (Failure, GLib.Error, subprocess.SubprocessError, OSError) as e:
         not_ok(current, e)
         try:
-            path = screenshot('failure.png')
+            path = screenshot(FAILURE_SHOT)
             diag(f'screenshot at failure: {path}')
         except Exception as shot_error:  # noqa: BLE001 - best effort
             diag(f'no failure screenshot: {shot_error}')
