@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hangar-a11y.h"
 #include "hangar-console-view.h"
 #include "hangar-delete-dialog.h"
 #include "hangar-error.h"
@@ -367,6 +368,9 @@ update_state (HangarVmPage *self)
   gtk_image_set_from_icon_name (self->state_icon, hangar_vm_get_state_icon_name (self->vm),
                                 GTK_ICON_SIZE_DIALOG);
   gtk_label_set_text (self->state_label, hangar_vm_get_state_label (self->vm));
+  /* The icon is a picture of the state, not a play button. */
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->state_icon)),
+                       hangar_vm_get_state_label (self->vm));
   if (busy)
     gtk_spinner_start (self->spinner);
   else
@@ -572,6 +576,7 @@ hangar_vm_page_init (HangarVmPage *self)
 {
   g_type_ensure (HANGAR_TYPE_CONSOLE_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
+  hangar_a11y_name_info_bar_close (self->info_bar);
 
   self->settings = g_settings_new (APP_ID);
   self->actions = g_simple_action_group_new ();

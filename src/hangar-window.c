@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 
+#include "hangar-a11y.h"
 #include "hangar-sidebar.h"
 #include "hangar-vm-page.h"
 #include "hangar-window.h"
@@ -439,6 +440,7 @@ static void
 hangar_window_init (HangarWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  hangar_a11y_name_info_bar_close (self->notice_bar);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries,
                                    G_N_ELEMENTS (win_entries), self);
