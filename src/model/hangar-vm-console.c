@@ -9,6 +9,7 @@
 
 #include "hangar-error.h"
 #include "hangar-vm-console.h"
+#include "hangar-vm-private.h"
 
 void
 hangar_console_info_free (HangarConsoleInfo *info)
@@ -57,14 +58,8 @@ hangar_vm_get_console_info_async (HangarVm            *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_autoptr (GTask) task = NULL;
-
-  g_return_if_fail (HANGAR_IS_VM (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, hangar_vm_get_console_info_async);
-  g_task_set_task_data (task, g_object_ref (hangar_vm_get_domain (self)), g_object_unref);
-  g_task_run_in_thread (task, console_info_thread);
+  hangar_vm_run_domain_task (self, cancellable, callback, user_data,
+                             hangar_vm_get_console_info_async, console_info_thread);
 }
 
 HangarConsoleInfo *
@@ -197,14 +192,8 @@ hangar_vm_open_serial_async (HangarVm            *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  g_autoptr (GTask) task = NULL;
-
-  g_return_if_fail (HANGAR_IS_VM (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, hangar_vm_open_serial_async);
-  g_task_set_task_data (task, g_object_ref (hangar_vm_get_domain (self)), g_object_unref);
-  g_task_run_in_thread (task, serial_thread);
+  hangar_vm_run_domain_task (self, cancellable, callback, user_data,
+                             hangar_vm_open_serial_async, serial_thread);
 }
 
 GIOStream *

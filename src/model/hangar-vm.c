@@ -15,6 +15,7 @@
 #include "hangar-enums.h"
 #include "hangar-error.h"
 #include "hangar-vm.h"
+#include "hangar-vm-private.h"
 
 
 struct _HangarVm
@@ -1183,19 +1184,31 @@ list_disk_images_thread (GTask        *task,
 }
 
 void
-hangar_vm_list_disk_images_async (HangarVm            *self,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+hangar_vm_run_domain_task (HangarVm            *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data,
+                           gpointer             source_tag,
+                           GTaskThreadFunc      thread_func)
 {
   g_autoptr (GTask) task = NULL;
 
   g_return_if_fail (HANGAR_IS_VM (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, hangar_vm_list_disk_images_async);
+  g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, g_object_ref (self->domain), g_object_unref);
-  g_task_run_in_thread (task, list_disk_images_thread);
+  g_task_run_in_thread (task, thread_func);
+}
+
+void
+hangar_vm_list_disk_images_async (HangarVm            *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  hangar_vm_run_domain_task (self, cancellable, callback, user_data,
+                             hangar_vm_list_disk_images_async, list_disk_images_thread);
 }
 
 GPtrArray *
