@@ -36,7 +36,13 @@ close_stream (HangarConsoleSerial *self,
   g_clear_object (&self->cancellable);
   if (self->stream != NULL)
     {
-      g_io_stream_close (self->stream, NULL, NULL);
+      g_autoptr (GError) error = NULL;
+
+      /* Not g_io_stream_close (): with the cancelled read still pending, the
+       * input side fails to close and libvirt-gobject 4.0's close then frees
+       * that error twice. The stream closes its input itself when the read
+       * has returned and the last reference goes. */
+      g_output_stream_close (g_io_stream_get_output_stream (self->stream), NULL, &error);
       g_clear_object (&self->stream);
     }
   g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
