@@ -28,9 +28,6 @@
 #include "hangar-test-guest.h"
 
 /* libvirt-glib 4.0 declares no autoptr cleanups. */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomain, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirDomain, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirStream, g_object_unref)
 
 #define EXIT_SKIP 77
 
@@ -132,57 +129,24 @@ retry_for (gint64 *deadline)
   return TRUE;
 }
 
-static gint
-append_bytes (GVirStream *stream,
-              const char *buf,
-              gsize       nbytes,
-              gpointer    user_data)
-{
-  g_byte_array_append (user_data, (const guint8 *) buf, nbytes);
-  return (gint) nbytes;
-}
-
 static void
 screenshot (GVirDomain *domain,
             const char *path)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GByteArray) image = NULL;
-  g_autoptr (GdkPixbufLoader) loader = NULL;
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
   g_autofree char *mime = NULL;
   gint64 deadline = 0;
-  GdkPixbuf *pixbuf;
 
-  for (;;)
+  while ((pixbuf = hangar_test_guest_screenshot (domain, &mime, &error)) == NULL)
     {
-      g_autoptr (GVirStream) stream = NULL;
-      virConnectPtr conn = NULL;
-
-      /* A blocking stream, for gvir_stream_receive_all (). The GVirStream
-       * takes over the reference. */
-      g_object_get (connection, "handle", &conn, NULL);
-      stream = g_object_new (GVIR_TYPE_STREAM, "handle", virStreamNew (conn, 0), NULL);
-      virConnectClose (conn);
-
-      g_clear_error (&error);
-      g_clear_pointer (&image, g_byte_array_unref);
-      image = g_byte_array_new ();
-      mime = gvir_domain_screenshot (domain, stream, 0, 0, &error);
-      if (mime != NULL && gvir_stream_receive_all (stream, NULL, append_bytes, image, &error) >= 0)
-        break;
-      g_clear_pointer (&mime, g_free);
       if (!retry_for (&deadline))
         die ("could not take a screenshot of %s: %s", gvir_domain_get_name (domain),
              error ? error->message : virGetLastErrorMessage ());
+      g_clear_error (&error);
     }
 
-  /* QEMU 7.2 sends PNG; older ones PPM. Either way the file is a PNG. */
-  loader = gdk_pixbuf_loader_new_with_mime_type (mime, &error);
-  if (loader == NULL ||
-      !gdk_pixbuf_loader_write (loader, image->data, image->len, &error) ||
-      !gdk_pixbuf_loader_close (loader, &error))
-    die ("could not read the %s screenshot: %s", mime, error->message);
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  /* Either way libvirt sent it, the file is a PNG. */
   if (!gdk_pixbuf_save (pixbuf, path, "png", &error, NULL))
     die ("could not save %s: %s", path, error->message);
   g_print ("%s %dx%d\n", mime, gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf));

@@ -321,3 +321,45 @@ hangar_test_guest_wait_for (const char *log_path,
     }
   return TRUE;
 }
+
+static gint
+append_bytes (GVirStream *stream,
+              const char *buf,
+              gsize       nbytes,
+              gpointer    user_data)
+{
+  g_byte_array_append (user_data, (const guint8 *) buf, nbytes);
+  return (gint) nbytes;
+}
+
+GdkPixbuf *
+hangar_test_guest_screenshot (GVirDomain  *domain,
+                              char       **mime,
+                              GError     **error)
+{
+  g_autoptr (GVirStream) stream = NULL;
+  g_autoptr (GByteArray) image = g_byte_array_new ();
+  g_autoptr (GdkPixbufLoader) loader = NULL;
+  g_autofree char *type = NULL;
+  virDomainPtr handle = NULL;
+
+  /* A blocking stream, which gvir_connection_get_stream () never makes, for
+   * gvir_stream_receive_all (). The GVirStream takes over the reference. */
+  g_object_get (domain, "handle", &handle, NULL);
+  stream = g_object_new (GVIR_TYPE_STREAM, "handle", virStreamNew (virDomainGetConnect (handle), 0),
+                         NULL);
+  virDomainFree (handle);
+
+  type = gvir_domain_screenshot (domain, stream, 0, 0, error);
+  if (type == NULL || gvir_stream_receive_all (stream, NULL, append_bytes, image, error) < 0)
+    return NULL;
+
+  loader = gdk_pixbuf_loader_new_with_mime_type (type, error);
+  if (loader == NULL ||
+      !gdk_pixbuf_loader_write (loader, image->data, image->len, error) ||
+      !gdk_pixbuf_loader_close (loader, error))
+    return NULL;
+  if (mime != NULL)
+    *mime = g_steal_pointer (&type);
+  return g_object_ref (gdk_pixbuf_loader_get_pixbuf (loader));
+}

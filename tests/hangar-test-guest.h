@@ -3,7 +3,9 @@
  * that outlives no QEMU, and a way to wait for what the guest prints. */
 #pragma once
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <libvirt-gconfig/libvirt-gconfig.h>
+#include <libvirt-gobject/libvirt-gobject.h>
 
 G_BEGIN_DECLS
 
@@ -67,5 +69,16 @@ gboolean          hangar_test_guest_wait_for    (const char *log_path,
                                                  gsize       offset,
                                                  guint       timeout_ms,
                                                  gsize      *end);
+
+/* libvirt-glib 4.0 declares no autoptr cleanups. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomain, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirDomain, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirStream, g_object_unref)
+
+/* libvirt's screenshot of the guest's first display, decoded (QEMU 7.2
+ * sends PNG, older ones PPM); @mime receives the type libvirt named. */
+GdkPixbuf *hangar_test_guest_screenshot (GVirDomain  *domain,
+                                         char       **mime,
+                                         GError     **error);
 
 G_END_DECLS
