@@ -25,7 +25,6 @@
 # the first failure. Exit 77 (skip) when the guest is not built.
 
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -42,8 +41,12 @@ from gi.repository import Atspi, GdkPixbuf, GLib  # noqa: E402
 
 import pyatspi  # noqa: E402
 
+import tap  # noqa: E402
+from tap import Failure, diag, not_ok, ok  # noqa: E402
+
 BUILDDIR = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.environ['HANGAR_BUILDDIR'])
 KIND = sys.argv[2] if len(sys.argv) > 2 else 'vnc'
+tap.configure(prefix=f'[{KIND}] ', timed=True)
 HANGAR = os.path.join(BUILDDIR, 'src', 'hangar')
 GUEST_CTL = os.path.join(BUILDDIR, 'tests', 'guest-ctl')
 OUT = os.path.join(BUILDDIR, 'tests', 'ui')
@@ -61,37 +64,8 @@ FRAME_TIMEOUT = 60.0
 MAX_MEAN_DIFF = 16.0
 
 
-class Failure(Exception):
-    pass
-
-
 class Skip(Exception):
     pass
-
-
-# ---------------------------------------------------------------------------
-# TAP
-
-_n = 0
-_t0 = time.monotonic()
-
-
-def ok(description):
-    global _n
-    _n += 1
-    print(f'ok {_n} - [{KIND}] {description} ({time.monotonic() - _t0:.1f} s)', flush=True)
-
-
-def not_ok(description, why):
-    global _n
-    _n += 1
-    print(f'not ok {_n} - [{KIND}] {description}', flush=True)
-    diag(why)
-
-
-def diag(text):
-    for line in str(text).splitlines():
-        print(f'# {line}', flush=True)
 
 
 # ---------------------------------------------------------------------------
@@ -286,27 +260,8 @@ class Hangar:
 # ---------------------------------------------------------------------------
 # AT-SPI, input and pixels
 
-def pump():
-    ctx = GLib.MainContext.default()
-    while ctx.iteration(False):
-        pass
-
-
 def wait_for(what, predicate, timeout=FIND_TIMEOUT, interval=0.1):
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        pump()
-        try:
-            last = predicate()
-        except (GLib.Error, LookupError) as e:
-            last = f'<{type(e).__name__}: {e}>'
-        else:
-            if last:
-                return last
-        if time.monotonic() >= deadline:
-            raise Failure(f'timed out after {timeout:.1f} s waiting for {what}; last seen: {last!r}')
-        time.sleep(interval)
+    return tap.wait_for(what, predicate, timeout, interval)
 
 
 def showing(acc):
@@ -774,7 +729,7 @@ class Test:
                 self.hangar.quit()
             if self.guest is not None:
                 self.guest.cleanup(failed)
-        print(f'1..{_n}', flush=True)
+        print(f'1..{tap.count()}', flush=True)
         if failed:
             print(f'Bail out! {current} failed', flush=True)
             return 1

@@ -25,6 +25,9 @@ from gi.repository import Atspi, GLib  # noqa: E402
 
 import pyatspi  # noqa: E402
 
+import tap  # noqa: E402
+from tap import Failure, diag, not_ok, ok, pump  # noqa: E402
+
 BUILDDIR = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.environ['HANGAR_BUILDDIR'])
 HANGAR = os.path.join(BUILDDIR, 'src', 'hangar')
 SHOTS = os.path.join(BUILDDIR, 'tests', 'ui', 'screenshots')
@@ -43,63 +46,11 @@ BUTTONS = {
 }
 
 
-class Failure(Exception):
-    pass
-
-
-# ---------------------------------------------------------------------------
-# TAP
-
-_n = 0
-
-
-def ok(description):
-    global _n
-    _n += 1
-    print(f'ok {_n} - {description}', flush=True)
-
-
-def not_ok(description, why):
-    global _n
-    _n += 1
-    print(f'not ok {_n} - {description}', flush=True)
-    for line in str(why).splitlines():
-        print(f'# {line}', flush=True)
-
-
-def diag(text):
-    for line in str(text).splitlines():
-        print(f'# {line}', flush=True)
-
-
 # ---------------------------------------------------------------------------
 # AT-SPI helpers
 
-def pump():
-    """Let libatspi read what the bus delivered (events, replies)."""
-    ctx = GLib.MainContext.default()
-    while ctx.iteration(False):
-        pass
-
-
 def wait_for(what, predicate, timeout=FIND_TIMEOUT, interval=0.05):
-    """Polls predicate until it returns a true value; returns that value.
-    On timeout raises Failure naming `what` and the last value seen."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        pump()
-        try:
-            last = predicate()
-        except (GLib.Error, LookupError) as e:
-            # Objects vanish while a page is rebuilt: try again.
-            last = f'<{type(e).__name__}: {e}>'
-        else:
-            if last:
-                return last
-        if time.monotonic() >= deadline:
-            raise Failure(f'timed out after {timeout:.1f} s waiting for {what}; last seen: {last!r}')
-        time.sleep(interval)
+    return tap.wait_for(what, predicate, timeout, interval)
 
 
 def fresh(acc):
@@ -743,7 +694,7 @@ def main():
                 diag(f'(could not read the window: {more})')
         if proc is not None:
             diag('hangar stderr:\n' + hangar_stderr(proc)[-4000:])
-        print(f'1..{_n}')
+        print(f'1..{tap.count()}')
         print(f'Bail out! {current} failed', flush=True)
         return 1
     finally:
@@ -754,7 +705,7 @@ def main():
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-    print(f'1..{_n}', flush=True)
+    print(f'1..{tap.count()}', flush=True)
     return 0
 
 
