@@ -272,6 +272,18 @@ hangar_console_spice_set_password (HangarConsole *console,
                               _("Reconnect to use the password."));
 }
 
+static void
+hangar_console_spice_release_grab (HangarConsole *console)
+{
+  HangarConsoleSpice *self = HANGAR_CONSOLE_SPICE (console);
+
+  if (self->display != NULL)
+    {
+      spice_display_keyboard_ungrab (self->display);
+      spice_display_mouse_ungrab (self->display);
+    }
+}
+
 static GtkWidget *
 hangar_console_spice_get_display_widget (HangarConsole *console)
 {
@@ -325,6 +337,7 @@ hangar_console_spice_class_init (HangarConsoleSpiceClass *klass)
   console_class->set_password = hangar_console_spice_set_password;
   console_class->give_fd = hangar_console_spice_give_fd;
   console_class->get_display_widget = hangar_console_spice_get_display_widget;
+  console_class->release_grab = hangar_console_spice_release_grab;
 }
 
 static void

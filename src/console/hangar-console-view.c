@@ -908,6 +908,19 @@ on_page_changed (HangarConsoleView *self)
   update_grab_hint (self);
 }
 
+/* A menu cannot take the pointer and keyboard while the guest holds them. */
+static gboolean
+on_menu_button_press (GtkWidget         *button,
+                      GdkEvent          *event,
+                      HangarConsoleView *self)
+{
+  HangarConsole *console = current_console (self);
+
+  if (console != NULL && hangar_console_get_grabbed (console))
+    hangar_console_release_grab (console);
+  return GDK_EVENT_PROPAGATE;
+}
+
 static void
 on_usb_clicked (HangarConsoleView *self)
 {
@@ -1061,6 +1074,7 @@ hangar_console_view_class_init (HangarConsoleViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_motion);
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_usb_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_menu_button_press);
 }
 
 static void

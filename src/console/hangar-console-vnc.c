@@ -213,6 +213,12 @@ hangar_console_vnc_set_password (HangarConsole *console,
   vnc_display_set_credential (self->display, VNC_DISPLAY_CREDENTIAL_PASSWORD, password);
 }
 
+static void
+hangar_console_vnc_release_grab (HangarConsole *console)
+{
+  vnc_display_force_grab (HANGAR_CONSOLE_VNC (console)->display, FALSE);
+}
+
 static GtkWidget *
 hangar_console_vnc_get_display_widget (HangarConsole *console)
 {
@@ -255,6 +261,7 @@ hangar_console_vnc_class_init (HangarConsoleVncClass *klass)
   console_class->set_resize_guest = hangar_console_vnc_set_resize_guest;
   console_class->set_password = hangar_console_vnc_set_password;
   console_class->get_display_widget = hangar_console_vnc_get_display_widget;
+  console_class->release_grab = hangar_console_vnc_release_grab;
 }
 
 static void

@@ -223,6 +223,16 @@ hangar_console_give_fd (HangarConsole *self,
     close (fd);
 }
 
+void
+hangar_console_release_grab (HangarConsole *self)
+{
+  HangarConsoleClass *klass = HANGAR_CONSOLE_GET_CLASS (self);
+
+  if (klass->release_grab != NULL)
+    klass->release_grab (self);
+  hangar_console_set_grabbed (self, FALSE);
+}
+
 GtkWidget *
 hangar_console_get_display_widget (HangarConsole *self)
 {

@@ -45,6 +45,7 @@ struct _HangarConsoleClass
                                   gpointer        token,
                                   int             fd);
   GtkWidget *(*get_display_widget) (HangarConsole *self);
+  void       (*release_grab)     (HangarConsole  *self);
 };
 
 HangarConsoleState hangar_console_get_state          (HangarConsole  *self);
@@ -70,6 +71,8 @@ void               hangar_console_set_password       (HangarConsole  *self,
 void               hangar_console_give_fd            (HangarConsole  *self,
                                                       gpointer        token,
                                                       int             fd);
+/* Gives the keyboard back to the host (a menu cannot open while it is grabbed). */
+void               hangar_console_release_grab       (HangarConsole  *self);
 /* The widget that takes keyboard focus (the VNC/SPICE display or terminal). */
 GtkWidget         *hangar_console_get_display_widget (HangarConsole  *self);
 
