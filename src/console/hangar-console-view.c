@@ -916,7 +916,9 @@ on_menu_button_press (GtkWidget         *button,
 {
   HangarConsole *console = current_console (self);
 
-  if (console != NULL && hangar_console_get_grabbed (console))
+  /* Also when our state says ungrabbed: a release by the grab keys may
+   * leave the seat grab in place. */
+  if (console != NULL)
     hangar_console_release_grab (console);
   return GDK_EVENT_PROPAGATE;
 }
