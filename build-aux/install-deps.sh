@@ -32,6 +32,9 @@ test_pkgs=(
 bench_pkgs=(
   virt-manager xvfb xauth dbus-daemon at-spi2-core python3 python3-pyatspi
   python3-gi gir1.2-atspi-2.0 libglib2.0-bin
+  # bench/console: the reference client and the screen probe (libvirt, QEMU and
+  # SeaBIOS for its guests come with run_pkgs)
+  virt-viewer python3-numpy libx11-6 libxext6
 )
 
 pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}")
