@@ -506,6 +506,16 @@ on_console_info (GObject      *source,
     }
   self->info = info;
   create_consoles (self);
+  if (self->display != NULL && info->graphics_fd >= 0 &&
+      hangar_console_get_state (self->display) == HANGAR_CONSOLE_STATE_DISCONNECTED)
+    {
+      int fd = hangar_console_info_steal_graphics_fd (info);
+
+      hangar_console_set_state (self->display, HANGAR_CONSOLE_STATE_CONNECTING, NULL);
+      if (!hangar_console_open_fd (self->display, fd, &error))
+        hangar_console_set_state (self->display, HANGAR_CONSOLE_STATE_DISCONNECTED,
+                                  error->message);
+    }
   connect_consoles (self);
 }
 

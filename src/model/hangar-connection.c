@@ -185,9 +185,11 @@ collect_stats (virConnectPtr conn)
   gint64 queried_at = g_get_monotonic_time ();
   int n;
 
+  /* State only: it is read from libvirt's memory. vCPU and balloon stats
+   * would make the QEMU driver query every running guest's monitor every
+   * poll; the summary (virDomainGetInfo) already has those numbers. */
   n = virConnectGetAllDomainStats (conn,
-                                   VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_VCPU |
-                                   VIR_DOMAIN_STATS_BALLOON,
+                                   VIR_DOMAIN_STATS_STATE,
                                    &records, 0);
   if (n >= 0)
     {
@@ -195,8 +197,6 @@ collect_stats (virConnectPtr conn)
         {
           VmStats *stats = g_new0 (VmStats, 1);
           char uuid[VIR_UUID_STRING_BUFLEN];
-          unsigned int ui;
-          unsigned long long ull;
           int v;
 
           if (virDomainGetUUIDString (records[i]->dom, uuid) < 0)
@@ -211,11 +211,6 @@ collect_stats (virConnectPtr conn)
             stats->state = v;
           if (virTypedParamsGetInt (records[i]->params, records[i]->nparams, "state.reason", &v) == 1)
             stats->reason = v;
-          if (virTypedParamsGetUInt (records[i]->params, records[i]->nparams, "vcpu.current", &ui) == 1)
-            stats->vcpus = ui;
-          if (virTypedParamsGetULLong (records[i]->params, records[i]->nparams,
-                                       "balloon.maximum", &ull) == 1)
-            stats->memory_kib = ull;
           g_hash_table_insert (table, stats->uuid, stats);
         }
       virDomainStatsRecordListFree (records);

@@ -19,12 +19,18 @@ typedef struct
 {
   HangarDisplayKind  display;
   gboolean           has_serial;
+  /* A connected socket to display 0 when it could be opened in the same
+   * trip (the VM was running), else -1. Take it with
+   * hangar_console_info_steal_graphics_fd (); freeing the info closes it. */
+  int                graphics_fd;
 } HangarConsoleInfo;
 
 void               hangar_console_info_free            (HangarConsoleInfo *info);
+int                hangar_console_info_steal_graphics_fd (HangarConsoleInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HangarConsoleInfo, hangar_console_info_free)
 
-/* Reads the VM's live (or inactive) configuration for its console devices. */
+/* Reads the VM's live (or inactive) configuration for its console devices,
+ * and opens its display's socket in the same worker trip when it can. */
 void               hangar_vm_get_console_info_async    (HangarVm            *self,
                                                         GCancellable        *cancellable,
                                                         GAsyncReadyCallback  callback,
