@@ -926,11 +926,18 @@ on_menu_button_press (GtkWidget         *button,
 {
   HangarConsole *console = current_console (self);
 
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)) ||
+      event->type != GDK_BUTTON_PRESS || event->button.button != GDK_BUTTON_PRIMARY)
+    return GDK_EVENT_PROPAGATE;
+
   /* Also when our state says ungrabbed: a release by the grab keys may
-   * leave the seat grab in place. */
+   * leave the seat grab in place. Ungrabbing the seat also ends this
+   * press's implicit grab, so the release would never reach the button:
+   * open the menu here instead of on the release. */
   if (console != NULL)
     hangar_console_release_grab (console);
-  return GDK_EVENT_PROPAGATE;
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), TRUE);
+  return GDK_EVENT_STOP;
 }
 
 static void

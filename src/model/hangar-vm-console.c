@@ -232,3 +232,22 @@ hangar_vm_open_serial_finish (HangarVm      *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+gssize
+hangar_serial_stream_send (GIOStream     *stream,
+                           const void    *data,
+                           gsize          size,
+                           GError       **error)
+{
+  GOutputStream *output;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), -1);
+
+  if (GVIR_IS_STREAM (stream))
+    return gvir_stream_send (GVIR_STREAM (stream), data, size, NULL, error);
+  output = g_io_stream_get_output_stream (stream);
+  if (G_IS_POLLABLE_OUTPUT_STREAM (output))
+    return g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), data,
+                                                       size, NULL, error);
+  return g_output_stream_write (output, data, size, NULL, error);
+}

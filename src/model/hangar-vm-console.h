@@ -59,4 +59,13 @@ GIOStream         *hangar_vm_open_serial_finish        (HangarVm      *self,
                                                         GAsyncResult  *result,
                                                         GError       **error);
 
+/* Writes what it can of @data to a serial stream without waiting: the byte
+ * count, or -1 with G_IO_ERROR_WOULD_BLOCK when nothing can be written now.
+ * (libvirt-gobject's asynchronous writes fail when the stream turns
+ * readable while a write waits, which a guest's echo always does.) */
+gssize             hangar_serial_stream_send           (GIOStream     *stream,
+                                                        const void    *data,
+                                                        gsize          size,
+                                                        GError       **error);
+
 G_END_DECLS
