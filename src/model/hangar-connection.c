@@ -32,6 +32,10 @@ struct _HangarConnection
   GHashTable            *vms_by_uuid;   /* uuid -> HangarVm, borrowed from vms */
   GCancellable          *cancellable;
 
+  guint                  open_timeout;  /* seconds, 0: none */
+  guint                  open_timeout_id;
+  gboolean               open_timed_out;
+
   guint                  poll_id;
   gboolean               poll_in_flight;
   GQueue                 details_queue; /* of HangarVm refs */
@@ -673,9 +677,27 @@ open_done (GObject      *source,
   g_autoptr (GPtrArray) new_vms = NULL;
   GError *error = NULL;
 
+  g_clear_handle_id (&self->open_timeout_id, g_source_remove);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+      if (cancelled && self->open_timed_out)
+        {
+          g_clear_error (&error);
+          error = g_error_new (HANGAR_ERROR, HANGAR_ERROR_TIMED_OUT,
+                               g_dngettext (GETTEXT_PACKAGE,
+                                            "The host did not answer within %u second.",
+                                            "The host did not answer within %u seconds.",
+                                            self->open_timeout),
+                               self->open_timeout);
+          cancelled = FALSE;
+          /* Its thread may still wait: release as for a cancel. */
+          release_gvir (self);
+          set_state (self, HANGAR_CONNECTION_STATE_FAILED, error->message);
+          g_task_return_error (task, error);
+          return;
+        }
 
       /* A cancelled open may still run in its thread: release while the
        * state still says so. A failed one has returned. */
@@ -735,6 +757,17 @@ open_done (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
+static gboolean
+on_open_timeout (gpointer user_data)
+{
+  HangarConnection *self = user_data;
+
+  self->open_timeout_id = 0;
+  self->open_timed_out = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
 void
 hangar_connection_open_async (HangarConnection    *self,
                               GCancellable        *cancellable,
@@ -780,7 +813,20 @@ hangar_connection_open_async (HangarConnection    *self,
   g_task_set_task_data (inner, data, (GDestroyNotify) open_data_free);
   /* A host that never answers must not hold up a cancel. */
   g_task_set_return_on_cancel (inner, TRUE);
+  self->open_timed_out = FALSE;
+  g_clear_handle_id (&self->open_timeout_id, g_source_remove);
+  if (self->open_timeout > 0)
+    self->open_timeout_id = g_timeout_add_seconds (self->open_timeout, on_open_timeout, self);
   g_task_run_in_thread (inner, open_thread);
+}
+
+void
+hangar_connection_set_open_timeout (HangarConnection *self,
+                                    guint             seconds)
+{
+  g_return_if_fail (HANGAR_IS_CONNECTION (self));
+
+  self->open_timeout = seconds;
 }
 
 gboolean
@@ -798,6 +844,7 @@ hangar_connection_close (HangarConnection *self)
 {
   g_return_if_fail (HANGAR_IS_CONNECTION (self));
 
+  g_clear_handle_id (&self->open_timeout_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
   drop_vms (self);
@@ -823,6 +870,9 @@ hangar_connection_constructed (GObject *object)
   G_OBJECT_CLASS (hangar_connection_parent_class)->constructed (object);
 
   self->kind = hangar_connection_kind_for_uri (self->uri);
+  /* Local daemons answer at once or say why; a remote host may never answer. */
+  if (self->kind == HANGAR_CONNECTION_KIND_REMOTE || self->kind == HANGAR_CONNECTION_KIND_OTHER)
+    self->open_timeout = HANGAR_CONNECTION_OPEN_TIMEOUT;
   if (self->title == NULL)
     self->title = default_title (self->uri, self->kind);
 }
@@ -835,6 +885,7 @@ hangar_connection_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_handle_id (&self->open_timeout_id, g_source_remove);
   if (self->vms != NULL)
     drop_vms (self);
   release_gvir (self);
