@@ -13,6 +13,12 @@
 #include "hangar-error.h"
 
 #define POLL_INTERVAL_SECONDS 5
+/* libvirt's keepalive on remote links: a dead host is noticed after about
+ * KEEPALIVE_INTERVAL * (KEEPALIVE_COUNT + 1) seconds. */
+#define KEEPALIVE_INTERVAL 3
+#define KEEPALIVE_COUNT 3
+#define RETRY_FIRST_SECONDS 2
+#define RETRY_MAX_SECONDS 60
 #define DETAILS_BATCH 200
 
 struct _HangarConnection
@@ -32,6 +38,8 @@ struct _HangarConnection
   GHashTable            *vms_by_uuid;   /* uuid -> HangarVm, borrowed from vms */
   GCancellable          *cancellable;
 
+  guint                  retry_id;      /* automatic reconnect after a lost link */
+  guint                  retry_delay;   /* seconds; doubles up to RETRY_MAX_SECONDS */
   guint                  open_timeout;  /* seconds, 0: none */
   guint                  open_timeout_id;
   gboolean               open_timed_out;
@@ -549,6 +557,7 @@ typedef struct
   GVirConnection *gvir;
   GList          *domains;  /* GVirDomain, owned */
   GHashTable     *stats;
+  gboolean        remote;
 } OpenData;
 
 static void
@@ -595,10 +604,16 @@ open_thread (GTask        *task,
 
   data->domains = gvir_connection_get_domains (data->gvir);
   conn = dup_conn_handle (data->gvir);
+  /* Notice a dead link within seconds (only remote drivers support it). */
+  if (conn != NULL && data->remote &&
+      virConnectSetKeepAlive (conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT) < 0)
+    virResetLastError ();
   data->stats = collect_stats (conn);
   virConnectClose (conn);
   g_task_return_boolean (task, TRUE);
 }
+
+static void schedule_retry (HangarConnection *self);
 
 static void
 on_libvirt_connection_closed (virConnectPtr  conn,
@@ -624,6 +639,9 @@ on_libvirt_connection_closed (virConnectPtr  conn,
       break;
     }
   set_state (self, HANGAR_CONNECTION_STATE_DISCONNECTED, message);
+  /* Its VMs are no longer known; reconnecting lists them again. */
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  schedule_retry (self);
 }
 
 static void
@@ -791,6 +809,7 @@ hangar_connection_open_async (HangarConnection    *self,
       return;
     }
 
+  g_clear_handle_id (&self->retry_id, g_source_remove);
   release_gvir (self);
   drop_vms (self);
   g_clear_object (&self->cancellable);
@@ -808,6 +827,7 @@ hangar_connection_open_async (HangarConnection    *self,
 
   data = g_new0 (OpenData, 1);
   data->gvir = g_object_ref (self->gvir);
+  data->remote = self->kind == HANGAR_CONNECTION_KIND_REMOTE;
   inner = g_task_new (self, self->cancellable, open_done, g_steal_pointer (&task));
   g_task_set_source_tag (inner, open_thread);
   g_task_set_task_data (inner, data, (GDestroyNotify) open_data_free);
@@ -829,6 +849,57 @@ hangar_connection_set_open_timeout (HangarConnection *self,
   self->open_timeout = seconds;
 }
 
+/* A link lost by keepalive, EOF or error is reopened by itself: after
+ * RETRY_FIRST_SECONDS, then twice as long after each failure, at most
+ * RETRY_MAX_SECONDS apart, until it works or hangar_connection_close (). */
+static void
+on_retry_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  HangarConnection *self = HANGAR_CONNECTION (source);
+  g_autoptr (GError) error = NULL;
+
+  if (hangar_connection_open_finish (self, result, &error))
+    {
+      self->retry_delay = 0;
+      return;
+    }
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_error_matches (error, HANGAR_ERROR, HANGAR_ERROR_BUSY))
+    schedule_retry (self);
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  HangarConnection *self = user_data;
+
+  self->retry_id = 0;
+  if (self->state == HANGAR_CONNECTION_STATE_DISCONNECTED ||
+      self->state == HANGAR_CONNECTION_STATE_FAILED)
+    hangar_connection_open_async (self, NULL, on_retry_done, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (HangarConnection *self)
+{
+  if (self->kind != HANGAR_CONNECTION_KIND_REMOTE || self->retry_id != 0)
+    return;
+  self->retry_delay = self->retry_delay == 0 ? RETRY_FIRST_SECONDS
+                      : MIN (self->retry_delay * 2, RETRY_MAX_SECONDS);
+  self->retry_id = g_timeout_add_seconds (self->retry_delay, on_retry, self);
+}
+
+guint
+hangar_connection_get_retry_delay (HangarConnection *self)
+{
+  g_return_val_if_fail (HANGAR_IS_CONNECTION (self), 0);
+
+  return self->retry_id != 0 ? self->retry_delay : 0;
+}
+
 gboolean
 hangar_connection_open_finish (HangarConnection  *self,
                                GAsyncResult      *result,
@@ -845,6 +916,8 @@ hangar_connection_close (HangarConnection *self)
   g_return_if_fail (HANGAR_IS_CONNECTION (self));
 
   g_clear_handle_id (&self->open_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->retry_delay = 0;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
   drop_vms (self);
@@ -886,6 +959,7 @@ hangar_connection_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_handle_id (&self->open_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
   if (self->vms != NULL)
     drop_vms (self);
   release_gvir (self);

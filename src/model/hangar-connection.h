@@ -60,5 +60,8 @@ void                   hangar_connection_close          (HangarConnection *self)
 #define HANGAR_CONNECTION_OPEN_TIMEOUT 30
 void                   hangar_connection_set_open_timeout (HangarConnection *self,
                                                            guint             seconds);
+/* Seconds until the next automatic reconnect of a remote connection whose
+ * link was lost, or 0 when none is planned. */
+guint                  hangar_connection_get_retry_delay (HangarConnection *self);
 
 G_END_DECLS
