@@ -28,6 +28,9 @@ test_pkgs=(
   # tests/guest/build-guest.sh makes the vm tests' guest from these: the kernel
   # of linux-image-amd64 (its /boot/vmlinuz and modules) and busybox-static
   linux-image-amd64 busybox-static
+  # tests/remote/remote-host.sh: a remote host in a network namespace (sshd, and
+  # libvirtd --session started there by virt-ssh-helper)
+  openssh-server openssh-client iproute2 libvirt-daemon libvirt-clients passwd
   # the libFuzzer target (tests/fuzz) is built with clang in the sanitizer stage
   clang libclang-rt-14-dev
 )
