@@ -654,13 +654,11 @@ run_create (OpData        *data,
     }
   g_list_free_full (devices, g_object_unref);
 
+  /* No memory state for external snapshots (libvirt cannot revert to it).
+   * Not set_memory_state (NONE): that writes snapshot='none', which libvirt
+   * rejects; the disk-only flag says it. */
   if (kind == HANGAR_SNAPSHOT_KIND_EXTERNAL)
-    {
-      gvir_config_domain_snapshot_set_memory_state (config,
-                                                    GVIR_CONFIG_DOMAIN_SNAPSHOT_MEMORY_STATE_NONE);
-      if (plan->vm_active)
-        flags |= VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC;
-    }
+    flags |= VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC;
   else if (plan->vm_active && plan->n_disks > 0)
     gvir_config_domain_snapshot_set_memory_state (config,
                                                   GVIR_CONFIG_DOMAIN_SNAPSHOT_MEMORY_STATE_INTERNAL);
@@ -1462,8 +1460,12 @@ hangar_snapshot_tree_get_newest (HangarSnapshotTree *self)
     {
       HangarSnapshot *snapshot = g_ptr_array_index (self->snapshots, i);
 
-      if (newest == NULL ||
-          hangar_snapshot_get_creation_time (snapshot) >= hangar_snapshot_get_creation_time (newest))
+      gint64 t = hangar_snapshot_get_creation_time (snapshot);
+
+      /* Times have whole seconds: on a tie, the current one is the newest. */
+      if (newest == NULL || t > hangar_snapshot_get_creation_time (newest) ||
+          (t == hangar_snapshot_get_creation_time (newest) &&
+           hangar_snapshot_get_is_current (snapshot)))
         newest = snapshot;
     }
   return newest;

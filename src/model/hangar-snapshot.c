@@ -90,8 +90,9 @@ hangar_snapshot_new_from_config (GVirConfigDomainSnapshot *config,
   self->is_current = is_current;
   self->kind = HANGAR_SNAPSHOT_KIND_INTERNAL;
 
-  if (gvir_config_domain_snapshot_get_memory_state (config) ==
-      GVIR_CONFIG_DOMAIN_SNAPSHOT_MEMORY_STATE_EXTERNAL)
+  /* Not gvir_config_domain_snapshot_get_memory_state (): libvirt writes
+   * snapshot='no', which libvirt-gconfig 4.0 does not know. */
+  if (gvir_config_domain_snapshot_get_memory_file (config) != NULL)
     self->kind = HANGAR_SNAPSHOT_KIND_EXTERNAL;
 
   disks = gvir_config_domain_snapshot_get_disks (config);
