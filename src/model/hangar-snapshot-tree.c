@@ -221,6 +221,131 @@ xml_has_pflash (const char *xml)
   return pflash;
 }
 
+
+/* libvirt-gconfig 4.0 writes and reads a snapshot disk's name as a <name>
+ * child, where libvirt has a name attribute. These two work on the XML tree
+ * with libxml2 instead. */
+
+/* Moves each /domainsnapshot/disks/disk/name child into a name attribute. */
+static char *
+fix_disk_names (const char *xml)
+{
+  xmlDocPtr doc = xmlReadMemory (xml, (int) strlen (xml), "snapshot.xml", NULL,
+                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  xmlXPathContextPtr context;
+  xmlXPathObjectPtr found;
+  xmlChar *out = NULL;
+  int out_len = 0;
+  char *result;
+
+  if (doc == NULL)
+    return g_strdup (xml);
+  context = xmlXPathNewContext (doc);
+  found = xmlXPathEvalExpression ((const xmlChar *) "/domainsnapshot/disks/disk/name", context);
+  for (int i = 0; found != NULL && found->nodesetval != NULL && i < found->nodesetval->nodeNr; i++)
+    {
+      xmlNodePtr name = found->nodesetval->nodeTab[i];
+      xmlChar *value = xmlNodeGetContent (name);
+
+      xmlSetProp (name->parent, (const xmlChar *) "name", value);
+      xmlFree (value);
+      xmlUnlinkNode (name);
+      xmlFreeNode (name);
+    }
+  xmlXPathFreeObject (found);
+  xmlXPathFreeContext (context);
+  xmlDocDumpMemory (doc, &out, &out_len);
+  result = g_strndup ((const char *) out, (gsize) out_len);
+  xmlFree (out);
+  xmlFreeDoc (doc);
+  return result;
+}
+
+typedef struct
+{
+  char *target;   /* the disk's target (vda) */
+  char *overlay;  /* the overlay file libvirt made, if known */
+} ExternalDisk;
+
+static void
+external_disk_free (ExternalDisk *disk)
+{
+  g_free (disk->target);
+  g_free (disk->overlay);
+  g_free (disk);
+}
+
+/* The disks a snapshot keeps externally. */
+static GPtrArray *
+external_disks (GVirConfigDomainSnapshot *config)
+{
+  g_autofree char *xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (config));
+  GPtrArray *disks = g_ptr_array_new_with_free_func ((GDestroyNotify) external_disk_free);
+  xmlDocPtr doc = xmlReadMemory (xml, (int) strlen (xml), "snapshot.xml", NULL,
+                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  xmlXPathContextPtr context;
+  xmlXPathObjectPtr found;
+
+  if (doc == NULL)
+    return disks;
+  context = xmlXPathNewContext (doc);
+  found = xmlXPathEvalExpression ((const xmlChar *)
+                                  "/domainsnapshot/disks/disk[@snapshot='external']", context);
+  for (int i = 0; found != NULL && found->nodesetval != NULL && i < found->nodesetval->nodeNr; i++)
+    {
+      xmlNodePtr node = found->nodesetval->nodeTab[i];
+      xmlChar *name = xmlGetProp (node, (const xmlChar *) "name");
+      ExternalDisk *disk;
+
+      if (name == NULL)
+        continue;
+      disk = g_new0 (ExternalDisk, 1);
+      disk->target = g_strdup ((const char *) name);
+      xmlFree (name);
+      for (xmlNodePtr child = node->children; child != NULL; child = child->next)
+        if (child->type == XML_ELEMENT_NODE && xmlStrEqual (child->name, (const xmlChar *) "source"))
+          {
+            xmlChar *file = xmlGetProp (child, (const xmlChar *) "file");
+
+            if (file != NULL)
+              disk->overlay = g_strdup ((const char *) file);
+            xmlFree (file);
+          }
+      g_ptr_array_add (disks, disk);
+    }
+  xmlXPathFreeObject (found);
+  xmlXPathFreeContext (context);
+  xmlFreeDoc (doc);
+  return disks;
+}
+
+/* The VM's configuration when the snapshot was taken, as an object of its
+ * own: gvir_config_domain_snapshot_get_domain () shares the snapshot's XML
+ * document without holding it, and freeing both frees it twice. */
+static GVirConfigDomain *
+snapshot_domain_config (GVirConfigDomainSnapshot *config)
+{
+  g_autofree char *xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (config));
+  xmlDocPtr doc = xmlReadMemory (xml, (int) strlen (xml), "snapshot.xml", NULL,
+                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  GVirConfigDomain *domain = NULL;
+
+  if (doc == NULL)
+    return NULL;
+  for (xmlNodePtr child = xmlDocGetRootElement (doc)->children; child != NULL; child = child->next)
+    if (child->type == XML_ELEMENT_NODE && xmlStrEqual (child->name, (const xmlChar *) "domain"))
+      {
+        xmlBufferPtr buffer = xmlBufferCreate ();
+
+        xmlNodeDump (buffer, doc, child, 0, 0);
+        domain = gvir_config_domain_new_from_xml ((const char *) xmlBufferContent (buffer), NULL);
+        xmlBufferFree (buffer);
+        break;
+      }
+  xmlFreeDoc (doc);
+  return domain;
+}
+
 static HangarSnapshotPlan *
 make_plan (virDomainPtr   handle,
            GError       **error)
@@ -679,7 +804,11 @@ run_create (OpData        *data,
         }
     }
 
-  xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (config));
+  {
+    g_autofree char *gconfig_xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (config));
+
+    xml = fix_disk_names (gconfig_xml);
+  }
   snapshot = virDomainSnapshotCreateXML (handle, xml, flags);
   if (snapshot == NULL)
     {
@@ -771,12 +900,13 @@ revert_external (OpData                    *data,
                  GVirConfigDomainSnapshot  *snap_config,
                  GError                   **error)
 {
-  g_autoptr (GVirConfigDomain) then = gvir_config_domain_snapshot_get_domain (snap_config);
+  g_autoptr (GVirConfigDomain) then = snapshot_domain_config (snap_config);
   g_autoptr (GVirConfigDomain) now = NULL;
   g_autoptr (GPtrArray) created = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHashTable) new_source = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autofree char *xml = NULL;
-  GList *snap_disks, *then_devices, *now_devices;
+  g_autoptr (GPtrArray) snap_disks = NULL;
+  GList *then_devices, *now_devices;
   gboolean ok = TRUE;
   virDomainPtr defined;
 
@@ -798,18 +928,15 @@ revert_external (OpData                    *data,
   if (now == NULL)
     return FALSE;
 
-  snap_disks = gvir_config_domain_snapshot_get_disks (snap_config);
+  snap_disks = external_disks (snap_config);
   then_devices = gvir_config_domain_get_devices (then);
   /* Check every disk first, then create every overlay, then redefine. */
-  for (GList *l = snap_disks; l != NULL && ok; l = l->next)
+  for (guint i = 0; i < snap_disks->len && ok; i++)
     {
-      GVirConfigDomainSnapshotDisk *snap_disk = l->data;
-      const char *target = gvir_config_domain_snapshot_disk_get_name (snap_disk);
+      ExternalDisk *snap_disk = g_ptr_array_index (snap_disks, i);
+      const char *target = snap_disk->target;
       const char *base = NULL, *format = "raw";
 
-      if (gvir_config_domain_snapshot_disk_get_snapshot_type (snap_disk) !=
-          GVIR_CONFIG_DOMAIN_DISK_SNAPSHOT_EXTERNAL)
-        continue;
       for (GList *d = then_devices; d != NULL; d = d->next)
         if (GVIR_CONFIG_IS_DOMAIN_DISK (d->data) &&
             g_strcmp0 (gvir_config_domain_disk_get_target_dev (d->data), target) == 0)
@@ -871,11 +998,20 @@ revert_external (OpData                    *data,
               if (path == NULL)
                 continue;
               gvir_config_domain_disk_set_source (d->data, path);
+              /* The driver object shares the disk's XML node: change it in
+               * place; setting it back would free the node it is made of. */
               driver = gvir_config_domain_disk_get_driver (d->data);
-              if (driver == NULL)
-                driver = gvir_config_domain_disk_driver_new ();
-              gvir_config_domain_disk_driver_set_format (driver, GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2);
-              gvir_config_domain_disk_set_driver (d->data, driver);
+              if (driver != NULL)
+                gvir_config_domain_disk_driver_set_format (driver,
+                                                           GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2);
+              else
+                {
+                  driver = gvir_config_domain_disk_driver_new ();
+                  gvir_config_domain_disk_driver_set_name (driver, "qemu");
+                  gvir_config_domain_disk_driver_set_format (driver,
+                                                             GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2);
+                  gvir_config_domain_disk_set_driver (d->data, driver);
+                }
               g_object_unref (driver);
             }
           g_list_free_full (now_devices, g_object_unref);
@@ -910,7 +1046,6 @@ revert_external (OpData                    *data,
                  current_error->message);
     }
 
-  g_list_free_full (snap_disks, g_object_unref);
   g_list_free_full (then_devices, g_object_unref);
   return ok;
 }
@@ -984,7 +1119,7 @@ check_external_deletable (OpData                    *data,
 {
   const char *name = gvir_config_domain_snapshot_get_name (config);
   g_autoptr (GHashTable) sources = NULL;
-  GList *disks;
+  g_autoptr (GPtrArray) disks = NULL;
   gboolean ok = TRUE;
 
   if (virDomainSnapshotNumChildren (snapshot, 0) != 0)
@@ -1000,15 +1135,13 @@ check_external_deletable (OpData                    *data,
   if (sources == NULL)
     return FALSE;
 
-  disks = gvir_config_domain_snapshot_get_disks (config);
-  for (GList *l = disks; l != NULL && ok; l = l->next)
+  disks = external_disks (config);
+  for (guint i = 0; i < disks->len && ok; i++)
     {
-      const char *target = gvir_config_domain_snapshot_disk_get_name (l->data);
-      const char *overlay = gvir_config_domain_snapshot_disk_get_source_file (l->data);
+      ExternalDisk *disk = g_ptr_array_index (disks, i);
+      const char *target = disk->target;
+      const char *overlay = disk->overlay;
 
-      if (gvir_config_domain_snapshot_disk_get_snapshot_type (l->data) !=
-          GVIR_CONFIG_DOMAIN_DISK_SNAPSHOT_EXTERNAL)
-        continue;
       if (overlay == NULL || !g_file_test (overlay, G_FILE_TEST_EXISTS))
         {
           g_set_error (error, HANGAR_ERROR, HANGAR_ERROR_NOT_FOUND,
@@ -1026,7 +1159,6 @@ check_external_deletable (OpData                    *data,
           ok = FALSE;
         }
     }
-  g_list_free_full (disks, g_object_unref);
   return ok;
 }
 
