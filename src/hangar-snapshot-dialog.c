@@ -196,6 +196,10 @@ static void
 hangar_snapshot_dialog_init (HangarSnapshotDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The mnemonic labels do not name them for AT-SPI in GTK 3. */
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->name_entry)), _("Name"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->description_view)),
+                       _("Description"));
   self->cancellable = g_cancellable_new ();
   gtk_dialog_set_default_response (GTK_DIALOG (self), GTK_RESPONSE_ACCEPT);
 }

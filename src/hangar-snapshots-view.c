@@ -16,8 +16,8 @@
 
 #define THUMB_WIDTH 64
 #define THUMB_HEIGHT 40
-#define PICTURE_WIDTH 360
-#define PICTURE_HEIGHT 270
+#define PICTURE_WIDTH 256
+#define PICTURE_HEIGHT 192
 
 enum
 {
@@ -733,6 +733,8 @@ hangar_snapshots_view_init (HangarSnapshotsView *self)
   hangar_a11y_name_info_bar_close (self->info_bar);
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->tree_view)), _("Snapshots"));
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->delete_button)), _("Delete"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->description_view)),
+                       _("Description"));
 
   self->cancellable = g_cancellable_new ();
   self->actions = g_simple_action_group_new ();

@@ -520,6 +520,13 @@ hangar_vm_page_get_vm (HangarVmPage *self)
   return self->vm;
 }
 
+GActionGroup *
+hangar_vm_page_get_actions (HangarVmPage *self)
+{
+  g_return_val_if_fail (HANGAR_IS_VM_PAGE (self), NULL);
+  return G_ACTION_GROUP (self->actions);
+}
+
 void
 hangar_vm_page_set_connection_title (HangarVmPage *self,
                                      const char   *title)

@@ -395,6 +395,14 @@ make_plan (virDomainPtr   handle,
     }
   g_list_free_full (devices, g_object_unref);
 
+  /* libvirt's test driver keeps snapshots as metadata only, all internal. */
+  if (g_strcmp0 (virConnectGetType (virDomainGetConnect (handle)), "TEST") == 0)
+    {
+      plan->all_qcow2 = TRUE;
+      plan->pflash = FALSE;
+      g_clear_pointer (&plan->not_qcow2_disk, g_free);
+    }
+
   plan->memory_possible = plan->vm_active && plan->all_qcow2 && !plan->pflash;
   return plan;
 }
