@@ -18,6 +18,7 @@
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <linux/input-event-codes.h>
 #include <string.h>
 
 #include "hangar-connection.h"
@@ -326,6 +327,64 @@ plan (HangarSnapshotTree *tree)
   return p;
 }
 
+/* ---- the guest's screen and keyboard ---- */
+
+static void
+send_line_n (HangarVm    *vm,
+             const guint *codes,
+             gsize        n)
+{
+  virDomainPtr handle = hangar_test_dup_handle (vm);
+
+  /* One key at a time: keys of one call are pressed together. */
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpint (virDomainSendKey (handle, VIR_KEYCODE_SET_LINUX, 0, (guint *) &codes[i], 1,
+                                       0), ==, 0);
+  virDomainFree (handle);
+}
+#define send_line(vm, codes) send_line_n ((vm), (codes), G_N_ELEMENTS (codes))
+
+/* The guest's screen now, scaled to the size of the picture at @like_path. */
+static GdkPixbuf *
+screen_like (HangarVm   *vm,
+             const char *like_path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkPixbuf) shot = hangar_test_guest_screenshot (hangar_vm_get_domain (vm), NULL,
+                                                              &error);
+  int width = 0, height = 0;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (gdk_pixbuf_get_file_info (like_path, &width, &height));
+  return gdk_pixbuf_scale_simple (shot, width, height, GDK_INTERP_BILINEAR);
+}
+
+/* The share of pixels whose colour differs noticeably. */
+static double
+screen_difference (GdkPixbuf *a,
+                   GdkPixbuf *b)
+{
+  int width = gdk_pixbuf_get_width (a), height = gdk_pixbuf_get_height (a);
+  int na = gdk_pixbuf_get_n_channels (a), nb = gdk_pixbuf_get_n_channels (b);
+  int sa = gdk_pixbuf_get_rowstride (a), sb = gdk_pixbuf_get_rowstride (b);
+  const guint8 *pa = gdk_pixbuf_read_pixels (a), *pb = gdk_pixbuf_read_pixels (b);
+  guint differ = 0;
+
+  g_assert_cmpint (width, ==, gdk_pixbuf_get_width (b));
+  g_assert_cmpint (height, ==, gdk_pixbuf_get_height (b));
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        int d = 0;
+
+        for (int c = 0; c < 3; c++)
+          d = MAX (d, ABS ((int) pa[y * sa + x * na + c] - (int) pb[y * sb + x * nb + c]));
+        if (d > 48)
+          differ++;
+      }
+  return (double) differ / ((double) width * height);
+}
+
 /* ---- tests ---- */
 
 static void
@@ -384,6 +443,9 @@ test_internal_running (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *thumbnail = NULL;
   g_autofree char *log = NULL;
+  g_autoptr (GdkPixbuf) after = NULL;
+  const guint typed_after[] = { KEY_H, KEY_I, KEY_ENTER };
+  const guint typed_ok[] = { KEY_O, KEY_K, KEY_ENTER };
   gsize offset = 0;
   HangarSnapshot *snapshot;
 
@@ -412,7 +474,15 @@ test_internal_running (void)
   thumbnail = hangar_snapshot_tree_thumbnail_path (tree, "booted");
   g_assert_true (g_file_test (thumbnail, G_FILE_TEST_IS_REGULAR));
 
-  /* Shut off, then revert: running again, where it was, without a new boot. */
+  /* Change the screen after the snapshot: type a line on tty1. */
+  send_line (vm, typed_after);
+  g_assert_true (hangar_test_guest_wait_for (log_path, HANGAR_TEST_GUEST_TYPED "hi\r\n", offset,
+                                             20000, &offset));
+  g_usleep (500 * 1000);
+  after = screen_like (vm, thumbnail);
+
+  /* Shut off, then revert: running again, where it was, without a new boot
+   * (QEMU starts its serial log afresh, so a boot would show in it). */
   action (vm, HANGAR_VM_ACTION_FORCE_OFF, HANGAR_VM_STATE_SHUT_OFF);
   hangar_assert_ok (revert (tree, "booted", &error), error);
   g_assert_true (hangar_test_wait_for_state (vm, HANGAR_VM_STATE_RUNNING, EVENT_TIMEOUT_MS));
@@ -420,7 +490,29 @@ test_internal_running (void)
   g_usleep (2 * G_USEC_PER_SEC);
   g_assert_cmpint (hangar_test_libvirt_state (vm), ==, VIR_DOMAIN_RUNNING);
   g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
-  g_assert_null (strstr (log + offset, HANGAR_TEST_GUEST_READY));
+  g_assert_null (strstr (log, HANGAR_TEST_GUEST_READY));
+  g_assert_null (strstr (log, "Linux version"));
+
+  /* Its screen is the one captured, not the one after typing. */
+  {
+    g_autoptr (GdkPixbuf) then = gdk_pixbuf_new_from_file (thumbnail, &error);
+    g_autoptr (GdkPixbuf) now = screen_like (vm, thumbnail);
+    double to_then, to_after;
+
+    g_assert_no_error (error);
+    to_then = screen_difference (now, then);
+    to_after = screen_difference (now, after);
+    g_test_message ("screen after revert differs from the snapshot's picture in %.2f%% of its "
+                    "pixels, from the screen before revert in %.2f%%", to_then * 100,
+                    to_after * 100);
+    g_assert_cmpfloat (to_then, <, 0.01);
+    g_assert_cmpfloat (to_then, <, to_after);
+  }
+
+  /* And it answers: the guest reads a new line. */
+  send_line (vm, typed_ok);
+  g_assert_true (hangar_test_guest_wait_for (log_path, HANGAR_TEST_GUEST_TYPED "ok\r\n", 0,
+                                             20000, NULL));
 
   /* The picture goes with the snapshot. */
   action (vm, HANGAR_VM_ACTION_FORCE_OFF, HANGAR_VM_STATE_SHUT_OFF);
