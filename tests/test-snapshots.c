@@ -489,6 +489,53 @@ test_busy (Fixture       *fixture,
   g_assert_null (hangar_snapshot_tree_lookup (tree, "two"));
 }
 
+static void
+store_too (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  hangar_test_store_result (source, result, user_data);
+}
+
+/* While the VM itself is busy (here: being shut down), snapshots wait:
+ * reverting then is refused with a clear message and nothing changes. */
+static void
+test_vm_busy (Fixture       *fixture,
+              gconstpointer  user_data)
+{
+  HangarSnapshotTree *tree = fixture->tree;
+  g_autoptr (GAsyncResult) shutdown = NULL;
+  g_autoptr (GAsyncResult) reverted = NULL;
+  g_autoptr (GAsyncResult) deleted = NULL;
+  g_autoptr (GError) error = NULL;
+
+  hangar_assert_ok (hangar_test_run_action (fixture->vm, HANGAR_VM_ACTION_START, &error), error);
+  take_ok (tree, "running");
+  hangar_vm_shutdown_async (fixture->vm, 10, NULL, store_too, &shutdown);
+  g_assert_true (hangar_vm_get_busy (fixture->vm));
+  /* Both asked for while the shutdown runs (the test driver's is quick). */
+  hangar_snapshot_tree_revert_async (tree, "running", NULL, hangar_test_store_result, &reverted);
+  hangar_snapshot_tree_delete_async (tree, "running", HANGAR_SNAPSHOT_DELETE_THIS, NULL,
+                                     hangar_test_store_result, &deleted);
+  hangar_test_await (&reverted, OP_TIMEOUT_MS);
+  g_assert_false (hangar_snapshot_tree_revert_finish (tree, reverted, &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, hangar_vm_get_name (fixture->vm)));
+  g_clear_error (&error);
+  hangar_test_await (&deleted, OP_TIMEOUT_MS);
+  g_assert_false (hangar_snapshot_tree_delete_finish (tree, deleted, &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_BUSY);
+  g_clear_error (&error);
+  hangar_test_await (&shutdown, OP_TIMEOUT_MS);
+  hangar_assert_ok (hangar_vm_shutdown_finish (fixture->vm, shutdown, &error), error);
+
+  /* Nothing happened to the snapshot or the VM's state. */
+  g_assert_nonnull (hangar_snapshot_tree_lookup (tree, "running"));
+  g_assert_cmpint (hangar_test_libvirt_state (fixture->vm), ==, VIR_DOMAIN_SHUTOFF);
+  hangar_assert_ok (revert (tree, "running", &error), error);
+  g_assert_cmpint (hangar_test_libvirt_state (fixture->vm), ==, VIR_DOMAIN_RUNNING);
+}
+
 /* Internal or external, and why: from the disks' format, the VM's state and
  * the firmware. */
 static void
@@ -598,6 +645,22 @@ test_thumbnail (Fixture       *fixture,
                     error);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (hangar_snapshot_tree_get_n_snapshots (tree), ==, 0);
+
+  /* Deleting the VM takes its snapshots' pictures with it. */
+  hangar_assert_ok (hangar_test_run_action (fixture->vm, HANGAR_VM_ACTION_START, &error), error);
+  take_ok (tree, "last");
+  g_clear_pointer (&path, g_free);
+  path = hangar_snapshot_tree_thumbnail_path (tree, "last");
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  {
+    g_autoptr (GAsyncResult) result = NULL;
+
+    hangar_vm_delete_async (fixture->vm, NULL, NULL, hangar_test_store_result, &result);
+    hangar_test_await (&result, OP_TIMEOUT_MS);
+    hangar_assert_ok (hangar_vm_delete_finish (fixture->vm, result, &error), error);
+  }
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (expected_dir, G_FILE_TEST_EXISTS));
 }
 
 int
@@ -620,6 +683,7 @@ main (int   argc,
   ADD ("/snapshots/description", test_description);
   ADD ("/snapshots/names", test_names);
   ADD ("/snapshots/busy", test_busy);
+  ADD ("/snapshots/vm-busy", test_vm_busy);
   ADD ("/snapshots/plan", test_plan);
   ADD ("/snapshots/thumbnail", test_thumbnail);
 #undef ADD

@@ -2,7 +2,9 @@
  * (libvirt-gconfig), and the parent/children links that make the tree. */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "hangar-snapshot.h"
@@ -289,4 +291,30 @@ hangar_snapshot_thumbnail_path (const char *vm_uuid,
 
   file = g_strconcat (name, ".png", NULL);
   return g_build_filename (g_get_user_data_dir (), "hangar", "snapshots", vm_uuid, file, NULL);
+}
+
+void
+hangar_snapshot_remove_thumbnails (const char *vm_uuid)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr (GDir) listing = NULL;
+  const char *file;
+
+  g_return_if_fail (vm_uuid != NULL && strchr (vm_uuid, '/') == NULL && vm_uuid[0] != '\0' &&
+                    vm_uuid[0] != '.');
+
+  dir = g_build_filename (g_get_user_data_dir (), "hangar", "snapshots", vm_uuid, NULL);
+  listing = g_dir_open (dir, 0, NULL);
+  if (listing == NULL)
+    return;
+  /* Only the pictures Hangar made there. */
+  while ((file = g_dir_read_name (listing)) != NULL)
+    if (g_str_has_suffix (file, ".png") || g_str_has_suffix (file, ".png.part"))
+      {
+        g_autofree char *path = g_build_filename (dir, file, NULL);
+
+        if (g_unlink (path) < 0)
+          g_debug ("Could not remove %s: %s", path, g_strerror (errno));
+      }
+  g_rmdir (dir);
 }

@@ -61,4 +61,8 @@ GPtrArray           *hangar_snapshot_link_tree        (GPtrArray *snapshots);
 char                *hangar_snapshot_thumbnail_path   (const char *vm_uuid,
                                                        const char *name);
 
+/* Removes the pictures of every snapshot of the VM with @uuid (its folder),
+ * once the VM and its snapshots are gone. */
+void                 hangar_snapshot_remove_thumbnails (const char *vm_uuid);
+
 G_END_DECLS
