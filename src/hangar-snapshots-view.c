@@ -375,8 +375,18 @@ hangar_snapshots_view_take_snapshot (HangarSnapshotsView *self)
 
   g_return_if_fail (HANGAR_IS_SNAPSHOTS_VIEW (self));
 
-  if (self->tree == NULL || hangar_snapshot_tree_get_busy (self->tree))
+  if (self->tree == NULL)
     return;
+  if (hangar_snapshot_tree_get_busy (self->tree))
+    {
+      g_autoptr (GError) error = g_error_new (HANGAR_ERROR, HANGAR_ERROR_BUSY,
+                                              _("Another snapshot operation on “%s” is still "
+                                                "under way. Try again when it has finished."),
+                                              hangar_vm_get_name (self->vm));
+
+      show_error (self, error);
+      return;
+    }
   toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
   dialog = hangar_snapshot_dialog_new (GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
                                        self->tree);
