@@ -420,6 +420,23 @@ test_internal_shut_off (void)
   g_assert_cmpstr (current_disk (vm), ==, disk);
   g_assert_cmpint (hangar_vm_get_state (vm), ==, HANGAR_VM_STATE_SHUT_OFF);
 
+  /* A new description on QEMU's snapshot (a redefinition): kept, and the
+   * snapshot still current and usable. */
+  {
+    g_autoptr (GAsyncResult) result = NULL;
+
+    hangar_snapshot_tree_set_description_async (tree, "clean", "after the fix", NULL,
+                                                hangar_test_store_result, &result);
+    hangar_test_await (&result, OP_TIMEOUT_MS);
+    hangar_assert_ok (hangar_snapshot_tree_set_description_finish (tree, result, &error), error);
+    snapshot = hangar_snapshot_tree_lookup (tree, "clean");
+    g_assert_cmpstr (hangar_snapshot_get_description (snapshot), ==, "after the fix");
+    g_assert_true (hangar_snapshot_get_is_current (snapshot));
+    write_pattern (disk, "qcow2", 0x5a);
+    hangar_assert_ok (revert (tree, "clean", &error), error);
+    assert_pattern (disk, "qcow2", 0xa5);
+  }
+
   /* Deleting an internal snapshot keeps the disk and its data. */
   hangar_assert_ok (delete (tree, "clean", &error), error);
   g_assert_cmpuint (hangar_snapshot_tree_get_n_snapshots (tree), ==, 0);
