@@ -47,7 +47,8 @@ update (HangarSnapshotDialog *self)
 
       gtk_label_set_text (self->kind_label, text);
     }
-  gtk_widget_set_sensitive (GTK_WIDGET (self->take_button), name_ok && self->plan != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->take_button),
+                            name_ok && self->plan != NULL && !self->plan->impossible);
 }
 
 static void

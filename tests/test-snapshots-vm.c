@@ -685,6 +685,34 @@ log_handler (const char     *log_domain,
     g_error ("Unexpected warning: %s", message);
 }
 
+/* A running VM without a disk has nowhere for QEMU to keep its memory
+ * state: the plan says so, taking one is refused, nothing is created. */
+static void
+test_running_without_disk (void)
+{
+  g_autoptr (GVirConfigDomain) config = plain_config ("snap-diskless");
+  g_autoptr (HangarVm) vm = NULL;
+  g_autoptr (HangarSnapshotTree) tree = NULL;
+  g_autoptr (HangarSnapshotPlan) p = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *why = NULL;
+
+  vm = define (config);
+  tree = hangar_snapshot_tree_new (vm);
+  action (vm, HANGAR_VM_ACTION_START, HANGAR_VM_STATE_RUNNING);
+  p = plan (tree);
+  g_assert_true (p->impossible);
+  why = hangar_snapshot_plan_explain (p, TRUE);
+  g_assert_nonnull (strstr (why, "Shut the VM down"));
+  g_assert_false (take (tree, "nowhere", TRUE, &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_STATE);
+  g_clear_error (&error);
+  g_assert_cmpuint (hangar_snapshot_tree_get_n_snapshots (tree), ==, 0);
+  g_assert_cmpint (hangar_test_libvirt_state (vm), ==, VIR_DOMAIN_RUNNING);
+  action (vm, HANGAR_VM_ACTION_FORCE_OFF, HANGAR_VM_STATE_SHUT_OFF);
+  delete_vm (vm);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -717,6 +745,7 @@ main (int   argc,
   g_test_add_func ("/snapshots-vm/internal-running", test_internal_running);
   g_test_add_func ("/snapshots-vm/external-uefi", test_external_uefi);
   g_test_add_func ("/snapshots-vm/external-delete-merges", test_external_delete_merges);
+  g_test_add_func ("/snapshots-vm/running-without-disk", test_running_without_disk);
   status = g_test_run ();
 
   hangar_connection_close (connection);

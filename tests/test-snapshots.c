@@ -572,8 +572,9 @@ test_plan (Fixture       *fixture,
 
   /* The explanations, from a plan as a real driver makes it. */
   {
-    HangarSnapshotPlan raw = { NULL, FALSE, FALSE, FALSE, FALSE, (char *) "/images/disk.raw", 1 };
-    HangarSnapshotPlan uefi = { NULL, TRUE, FALSE, TRUE, TRUE, NULL, 1 };
+    HangarSnapshotPlan raw = { .not_qcow2_disk = (char *) "/images/disk.raw", .n_disks = 1 };
+    HangarSnapshotPlan uefi = { .vm_active = TRUE, .all_qcow2 = TRUE, .pflash = TRUE,
+                                .n_disks = 1 };
 
     g_assert_cmpint (hangar_snapshot_plan_get_kind (&raw, TRUE), ==, HANGAR_SNAPSHOT_KIND_EXTERNAL);
     why = hangar_snapshot_plan_explain (&raw, FALSE);

@@ -97,6 +97,10 @@ hangar_snapshot_plan_explain (const HangarSnapshotPlan *plan,
 {
   g_return_val_if_fail (plan != NULL, NULL);
 
+  if (plan->impossible)
+    return g_strdup (_("This VM has no disk image: QEMU keeps a running VM’s memory state in a "
+                       "qcow2 disk image, so there is nowhere to store a snapshot while it runs. "
+                       "Shut the VM down to take one."));
   if (hangar_snapshot_plan_get_kind (plan, include_memory) == HANGAR_SNAPSHOT_KIND_INTERNAL)
     {
       if (plan->n_disks == 0)
@@ -402,8 +406,11 @@ make_plan (virDomainPtr   handle,
       plan->pflash = FALSE;
       g_clear_pointer (&plan->not_qcow2_disk, g_free);
     }
+  else if (plan->vm_active && plan->n_disks == 0)
+    plan->impossible = TRUE;
 
-  plan->memory_possible = plan->vm_active && plan->all_qcow2 && !plan->pflash;
+  plan->memory_possible = plan->vm_active && plan->all_qcow2 && !plan->pflash &&
+                          !plan->impossible;
   return plan;
 }
 
@@ -744,6 +751,13 @@ run_create (OpData        *data,
   plan = make_plan (handle, error);
   if (plan == NULL)
     return FALSE;
+  if (plan->impossible)
+    {
+      g_autofree char *why = hangar_snapshot_plan_explain (plan, data->include_memory);
+
+      g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_STATE, why);
+      return FALSE;
+    }
   kind = hangar_snapshot_plan_get_kind (plan, data->include_memory);
   domain_config = read_domain_config (handle, 0, error);
   if (domain_config == NULL)

@@ -26,6 +26,7 @@ typedef struct
   gboolean  pflash;            /* UEFI firmware in pflash */
   char     *not_qcow2_disk;    /* the first disk that is not qcow2, or NULL */
   guint     n_disks;
+  gboolean  impossible;        /* no snapshot can be taken now (explain () says why) */
 } HangarSnapshotPlan;
 
 void                hangar_snapshot_plan_free        (HangarSnapshotPlan *plan);
