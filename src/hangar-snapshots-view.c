@@ -745,6 +745,8 @@ hangar_snapshots_view_init (HangarSnapshotsView *self)
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->delete_button)), _("Delete"));
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->description_view)),
                        _("Description"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->picture)),
+                       _("The VM’s screen when the snapshot was taken"));
 
   self->cancellable = g_cancellable_new ();
   self->actions = g_simple_action_group_new ();

@@ -162,8 +162,25 @@ def step_take_second(h):
     got = names(h)
     if len(got) != 2 or not got[0].startswith(FIRST):
         raise Failure(f'tree rows {got!r}: expected {FIRST!r} then {SECOND!r}')
+    # The selected snapshot's larger picture of the screen (the test driver
+    # has one) shows beside the tree.
+    def picture():
+        for image in L.find_all(h.frame, pyatspi.ROLE_ICON):
+            if image.name != 'The VM’s screen when the snapshot was taken':
+                continue
+            e = image.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+            if e.width >= 200 and e.height >= 100:
+                return (e.width, e.height)
+        return None
+    try:
+        size = L.wait_for('the large picture of the selected snapshot', picture)
+    except Failure:
+        diag(repr([(a.getRoleName(), a.name) for a in L.walk(h.frame)
+                   if a.getRole() in (pyatspi.ROLE_IMAGE, pyatspi.ROLE_ICON)]))
+        raise
     path = L.screenshot('snapshots-view.png')
-    ok(f'the Take Snapshot button takes {SECOND!r}: tree reads {got!r}; screenshot {path}')
+    ok(f'the Take Snapshot button takes {SECOND!r}: tree reads {got!r}, picture {size[0]}x'
+       f'{size[1]}; screenshot {path}')
 
 
 def confirm(h, title_prefix, button):
