@@ -437,6 +437,21 @@ test_internal_shut_off (void)
     assert_pattern (disk, "qcow2", 0xa5);
   }
 
+  /* With its image moved away by hand, deleting it is refused and nothing
+   * changes; put back, it goes. */
+  {
+    g_autofree char *aside = g_strconcat (disk, ".aside", NULL);
+
+    g_assert_cmpint (g_rename (disk, aside), ==, 0);
+    g_assert_false (delete (tree, "clean", &error));
+    g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_NOT_FOUND);
+    g_assert_nonnull (strstr (error->message, disk));
+    g_test_message ("refused: %s", error->message);
+    g_clear_error (&error);
+    g_assert_nonnull (hangar_snapshot_tree_lookup (tree, "clean"));
+    g_assert_cmpint (g_rename (aside, disk), ==, 0);
+  }
+
   /* Deleting an internal snapshot keeps the disk and its data. */
   hangar_assert_ok (delete (tree, "clean", &error), error);
   g_assert_cmpuint (hangar_snapshot_tree_get_n_snapshots (tree), ==, 0);
