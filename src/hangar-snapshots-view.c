@@ -55,6 +55,9 @@ struct _HangarSnapshotsView
   GSimpleActionGroup *actions;
   GCancellable       *cancellable;
   char               *selected;       /* name of the selected snapshot */
+  char               *busy_text;
+  gint64              busy_since;
+  guint               busy_tick;
   gboolean            rebuilding;
 };
 
@@ -81,13 +84,35 @@ on_info_bar_response (HangarSnapshotsView *self,
   gtk_info_bar_set_revealed (self->info_bar, FALSE);
 }
 
+/* Long operations (memory of a big VM) say how long they have been going. */
+static gboolean
+on_busy_tick (gpointer user_data)
+{
+  HangarSnapshotsView *self = user_data;
+  guint seconds = (guint) ((g_get_monotonic_time () - self->busy_since) / G_USEC_PER_SEC);
+  g_autofree char *text = NULL;
+
+  /* Translators: an operation ("Taking the snapshot “X”…"), then seconds */
+  text = g_strdup_printf (ngettext ("%s (%u second)", "%s (%u seconds)", seconds),
+                          self->busy_text, seconds);
+  gtk_label_set_text (self->busy_label, text);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 set_busy_text (HangarSnapshotsView *self,
                const char          *text)
 {
+  g_clear_handle_id (&self->busy_tick, g_source_remove);
+  g_free (self->busy_text);
+  self->busy_text = g_strdup (text);
   gtk_label_set_text (self->busy_label, text != NULL ? text : "");
   if (text != NULL)
-    gtk_spinner_start (self->busy_spinner);
+    {
+      self->busy_since = g_get_monotonic_time ();
+      self->busy_tick = g_timeout_add_seconds (1, on_busy_tick, self);
+      gtk_spinner_start (self->busy_spinner);
+    }
   else
     gtk_spinner_stop (self->busy_spinner);
 }
@@ -328,7 +353,9 @@ op_done (GObject      *source,
   self = HANGAR_SNAPSHOTS_VIEW (user_data);
   if (self->tree != tree)
     return;
-  set_busy_text (self, NULL);
+  /* A reload may end while a change still runs. */
+  if (!hangar_snapshot_tree_get_busy (tree))
+    set_busy_text (self, NULL);
   if (!ok)
     show_error (self, error);
   else
@@ -700,6 +727,8 @@ hangar_snapshots_view_dispose (GObject *object)
   g_clear_object (&self->vm);
   g_clear_object (&self->actions);
   g_clear_pointer (&self->selected, g_free);
+  g_clear_handle_id (&self->busy_tick, g_source_remove);
+  g_clear_pointer (&self->busy_text, g_free);
 
   G_OBJECT_CLASS (hangar_snapshots_view_parent_class)->dispose (object);
 }
