@@ -146,7 +146,7 @@ load_picture (HangarSnapshotsView *self,
 {
   g_autofree char *path = hangar_snapshot_tree_thumbnail_path (self->tree, name);
 
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return NULL;
   return gdk_pixbuf_new_from_file_at_scale (path, width, height, TRUE, NULL);
 }

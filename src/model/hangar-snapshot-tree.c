@@ -38,6 +38,7 @@ struct _HangarSnapshotTree
   HangarVm       *vm;
   GPtrArray      *snapshots;  /* flat, of HangarSnapshot */
   GPtrArray      *roots;
+  gint64          fetched_at;  /* of the list shown */
   gboolean        busy;
 };
 
@@ -580,6 +581,8 @@ remove_thumbnail (const char *uuid,
 {
   g_autofree char *path = hangar_snapshot_thumbnail_path (uuid, name);
 
+  if (path == NULL)
+    return TRUE;
   if (g_unlink (path) < 0 && errno != ENOENT)
     {
       g_warning ("Could not remove %s: %s", path, g_strerror (errno));
@@ -684,6 +687,7 @@ typedef struct
   /* results */
   GError                   *error;
   GPtrArray                *snapshots;
+  gint64                    fetched_at;  /* monotonic time of the list */
   HangarSnapshotPlan       *plan;
 } OpData;
 
@@ -1410,6 +1414,7 @@ op_thread (GTask        *task,
   /* Whatever happened, the tree shows what libvirt has now. */
   if (data->kind != OP_PLAN)
     {
+      data->fetched_at = g_get_monotonic_time ();
       data->snapshots = fetch_snapshots (data->domain, &error);
       if (data->error == NULL)
         data->error = error;
@@ -1455,8 +1460,12 @@ op_done (GObject      *source,
 
   if (data->kind != OP_PLAN && data->kind != OP_RELOAD)
     set_busy (self, FALSE);
-  if (data->snapshots != NULL)
-    apply_snapshots (self, data->snapshots);
+  /* A reload overlapping a change may finish last with an older list. */
+  if (data->snapshots != NULL && data->fetched_at >= self->fetched_at)
+    {
+      self->fetched_at = data->fetched_at;
+      apply_snapshots (self, data->snapshots);
+    }
   /* The VM's state may have changed (revert): ask libvirt. */
   if (data->kind == OP_REVERT || data->kind == OP_CREATE)
     hangar_vm_refresh_state (self->vm);

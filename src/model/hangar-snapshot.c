@@ -287,7 +287,10 @@ hangar_snapshot_thumbnail_path (const char *vm_uuid,
   g_autofree char *file = NULL;
 
   g_return_val_if_fail (vm_uuid != NULL && name != NULL, NULL);
-  g_return_val_if_fail (strchr (name, '/') == NULL, NULL);
+
+  /* Hangar never makes such names, but another tool might: no picture. */
+  if (strchr (name, '/') != NULL || name[0] == '.' || name[0] == '\0')
+    return NULL;
 
   file = g_strconcat (name, ".png", NULL);
   return g_build_filename (g_get_user_data_dir (), "hangar", "snapshots", vm_uuid, file, NULL);

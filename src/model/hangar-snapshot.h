@@ -57,7 +57,8 @@ const char          *hangar_snapshot_kind_to_label    (HangarSnapshotKind kind);
 GPtrArray           *hangar_snapshot_link_tree        (GPtrArray *snapshots);
 
 /* Where the screen picture of snapshot @name of the VM with @uuid lives:
- * Hangar's data folder, snapshots/UUID/NAME.png. */
+ * Hangar's data folder, snapshots/UUID/NAME.png; NULL for a name that cannot
+ * be a file name (another tool's snapshot named with "/"). */
 char                *hangar_snapshot_thumbnail_path   (const char *vm_uuid,
                                                        const char *name);
 
