@@ -28,6 +28,8 @@ test_pkgs=(
   # tests/guest/build-guest.sh makes the vm tests' guest from these: the kernel
   # of linux-image-amd64 (its /boot/vmlinuz and modules) and busybox-static
   linux-image-amd64 busybox-static
+  # the libFuzzer target (tests/fuzz) is built with clang in the sanitizer stage
+  clang libclang-rt-14-dev
 )
 bench_pkgs=(
   virt-manager xvfb xauth dbus-daemon at-spi2-core python3 python3-pyatspi

@@ -296,6 +296,7 @@ add_default_connections (HangarApplication  *self,
   g_autoptr (GError) error = NULL;
   g_autofree char *root = NULL;
   g_auto (GStrv) saved = NULL;
+  g_auto (GStrv) autoconnect = NULL;
 
   for (gsize i = 0; uris != NULL && uris[i] != NULL && root == NULL; i++)
     root = embedded_root_of (uris[i]);
@@ -307,9 +308,16 @@ add_default_connections (HangarApplication  *self,
   hangar_connection_list_detect_local (self->connections);
 
   saved = g_settings_get_strv (self->settings, "saved-connections");
+  autoconnect = g_settings_get_strv (self->settings, "autoconnect-connections");
   for (gsize i = 0; saved[i] != NULL; i++)
-    if (hangar_connection_kind_for_uri (saved[i]) != HANGAR_CONNECTION_KIND_EMBEDDED)
-      hangar_connection_list_add (self->connections, saved[i]);
+    {
+      if (hangar_connection_kind_for_uri (saved[i]) == HANGAR_CONNECTION_KIND_EMBEDDED)
+        continue;
+      if (g_strv_contains ((const char *const *) autoconnect, saved[i]))
+        hangar_connection_list_add (self->connections, saved[i]);
+      else
+        hangar_connection_list_add_closed (self->connections, saved[i]);
+    }
 }
 
 static void

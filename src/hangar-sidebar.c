@@ -434,11 +434,11 @@ hangar_sidebar_get_selected_connection (HangarSidebar *self)
   return HANGAR_IS_CONNECTION (object) ? HANGAR_CONNECTION (g_steal_pointer (&object)) : NULL;
 }
 
-gboolean
-hangar_sidebar_select_vm (HangarSidebar *self,
-                          HangarVm      *vm)
+static gboolean
+select_row (HangarSidebar *self,
+            gpointer       object)
 {
-  GtkTreeIter *store_iter = g_hash_table_lookup (self->iters, vm);
+  GtkTreeIter *store_iter = g_hash_table_lookup (self->iters, object);
   GtkTreeIter iter;
   g_autoptr (GtkTreePath) path = NULL;
 
@@ -452,6 +452,20 @@ hangar_sidebar_select_vm (HangarSidebar *self,
   gtk_tree_view_set_cursor (self->tree_view, path, NULL, FALSE);
   gtk_tree_view_scroll_to_cell (self->tree_view, path, NULL, TRUE, 0.3f, 0.0f);
   return TRUE;
+}
+
+gboolean
+hangar_sidebar_select_vm (HangarSidebar *self,
+                          HangarVm      *vm)
+{
+  return select_row (self, vm);
+}
+
+gboolean
+hangar_sidebar_select_connection (HangarSidebar    *self,
+                                  HangarConnection *connection)
+{
+  return select_row (self, connection);
 }
 
 guint

@@ -15,6 +15,8 @@ void              hangar_sidebar_set_connection_list (HangarSidebar        *self
                                                      HangarConnectionList *list);
 gboolean          hangar_sidebar_select_vm          (HangarSidebar *self,
                                                      HangarVm      *vm);
+gboolean          hangar_sidebar_select_connection (HangarSidebar    *self,
+                                                    HangarConnection *connection);
 void              hangar_sidebar_focus_search       (HangarSidebar *self);
 HangarVm         *hangar_sidebar_get_selected_vm    (HangarSidebar *self);
 HangarConnection *hangar_sidebar_get_selected_connection (HangarSidebar *self);

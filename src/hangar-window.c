@@ -9,6 +9,7 @@
 #include "hangar-sidebar.h"
 #include "hangar-vm-page.h"
 #include "hangar-window.h"
+#include "hangar-add-connection-dialog.h"
 
 struct _HangarWindow
 {
@@ -344,7 +345,28 @@ on_find (GSimpleAction *action,
   hangar_sidebar_focus_search (HANGAR_SIDEBAR (((HangarWindow *) user_data)->sidebar));
 }
 
+static void
+on_connection_added (HangarWindow     *self,
+                     HangarConnection *connection)
+{
+  hangar_sidebar_select_connection (HANGAR_SIDEBAR (self->sidebar), connection);
+}
+
+static void
+on_add_connection (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  HangarWindow *self = user_data;
+  GtkWidget *dialog = hangar_add_connection_dialog_new (GTK_WINDOW (self), self->connections);
+
+  g_signal_connect_object (dialog, "connection-added", G_CALLBACK (on_connection_added), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static const GActionEntry win_entries[] = {
+  { "add-connection", on_add_connection },
   { "reconnect", on_reconnect },
   { "find", on_find },
 };

@@ -1088,6 +1088,46 @@ test_open_hanging (void)
   g_rmdir (dir);
 }
 
+/* The same host with an open timeout: the open fails by itself with a
+ * message that says so, and the window never waited. */
+static void
+test_open_timeout (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("htmo-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "sock", NULL);
+  g_autofree char *uri = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) listener = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (HangarConnection) connection = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  gint64 started;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, &error);
+  g_assert_no_error (error);
+  address = g_unix_socket_address_new (path);
+  hangar_assert_ok (g_socket_bind (listener, address, FALSE, &error), error);
+  hangar_assert_ok (g_socket_listen (listener, &error), error);
+
+  uri = g_strdup_printf ("qemu+unix:///system?socket=%s", path);
+  connection = hangar_connection_new (uri, NULL);
+  hangar_connection_set_open_timeout (connection, 1);
+  started = g_get_monotonic_time ();
+  hangar_connection_open_async (connection, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 5000);
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 900 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 3000 * 1000);
+  g_assert_false (hangar_connection_open_finish (connection, result, &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_TIMED_OUT);
+  g_assert_cmpstr (error->message, ==, "The host did not answer within 1 second.");
+  g_assert_cmpint (hangar_connection_get_state (connection), ==, HANGAR_CONNECTION_STATE_FAILED);
+  g_assert_cmpstr (hangar_connection_get_error_message (connection), ==, error->message);
+
+  g_socket_close (listener, NULL);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1106,6 +1146,7 @@ main (int   argc,
   g_test_add_func ("/model/connection/open", test_open);
   g_test_add_func ("/model/connection/open-bogus", test_open_bogus);
   g_test_add_func ("/model/connection/open-hanging", test_open_hanging);
+  g_test_add_func ("/model/connection/open-timeout", test_open_timeout);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -1,14 +1,16 @@
 /* hangar-console-serial.c: a VteTerminal fed from the console stream; what
- * the user types is queued and written one chunk at a time, so writes never
- * overlap on the non-blocking stream. */
+ * the user types is queued and written without waiting, retried shortly
+ * when the stream cannot take it yet. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <vte/vte.h>
 
 #include "hangar-console-serial.h"
+#include "hangar-vm-console.h"
 
 #define READ_SIZE 4096
+#define WRITE_RETRY_MS 10
 
 struct _HangarConsoleSerial
 {
@@ -19,7 +21,7 @@ struct _HangarConsoleSerial
   GCancellable  *cancellable;
   guint8         buffer[READ_SIZE];
   GQueue         pending;  /* GBytes */
-  gboolean       writing;
+  guint          retry_id;
 };
 
 G_DEFINE_FINAL_TYPE (HangarConsoleSerial, hangar_console_serial, HANGAR_TYPE_CONSOLE)
@@ -46,7 +48,7 @@ close_stream (HangarConsoleSerial *self,
       g_clear_object (&self->stream);
     }
   g_queue_clear_full (&self->pending, (GDestroyNotify) g_bytes_unref);
-  self->writing = FALSE;
+  g_clear_handle_id (&self->retry_id, g_source_remove);
   hangar_console_set_state (HANGAR_CONSOLE (self), HANGAR_CONSOLE_STATE_DISCONNECTED, message);
 }
 
@@ -82,46 +84,45 @@ start_read (HangarConsoleSerial *self)
                              on_read, self);
 }
 
-static void
-on_written (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+static gboolean
+retry_write (gpointer user_data)
 {
-  HangarConsoleSerial *self;
-  g_autoptr (GError) error = NULL;
-  GBytes *head;
-  gssize n;
+  HangarConsoleSerial *self = user_data;
 
-  n = g_output_stream_write_bytes_finish (G_OUTPUT_STREAM (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = HANGAR_CONSOLE_SERIAL (user_data);
-  self->writing = FALSE;
-  if (n < 0)
-    {
-      close_stream (self, error->message);
-      return;
-    }
-
-  head = g_queue_pop_head (&self->pending);
-  if (head == NULL)
-    return;
-  if ((gsize) n < g_bytes_get_size (head))
-    g_queue_push_head (&self->pending,
-                       g_bytes_new_from_bytes (head, n, g_bytes_get_size (head) - n));
-  g_bytes_unref (head);
+  self->retry_id = 0;
   start_write (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
 start_write (HangarConsoleSerial *self)
 {
-  if (self->writing || self->stream == NULL || g_queue_is_empty (&self->pending))
+  GBytes *head;
+
+  if (self->retry_id != 0)
     return;
-  self->writing = TRUE;
-  g_output_stream_write_bytes_async (g_io_stream_get_output_stream (self->stream),
-                                     g_queue_peek_head (&self->pending), G_PRIORITY_DEFAULT,
-                                     self->cancellable, on_written, self);
+  while (self->stream != NULL && (head = g_queue_peek_head (&self->pending)) != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      gsize size;
+      const void *data = g_bytes_get_data (head, &size);
+      gssize n = hangar_serial_stream_send (self->stream, data, size, &error);
+
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          self->retry_id = g_timeout_add (WRITE_RETRY_MS, retry_write, self);
+          return;
+        }
+      if (n < 0)
+        {
+          close_stream (self, error->message);
+          return;
+        }
+      g_queue_pop_head (&self->pending);
+      if ((gsize) n < size)
+        g_queue_push_head (&self->pending, g_bytes_new_from_bytes (head, n, size - n));
+      g_bytes_unref (head);
+    }
 }
 
 static void

@@ -147,6 +147,7 @@ create_display (HangarConsoleSpice *self)
   self->display = spice_display_new (self->session, 0);
   g_object_set (self->display,
                 "scaling", self->fit,
+                "only-downscale", TRUE,
                 "resize-guest", self->resize_guest,
                 "grab-keyboard", TRUE,
                 "grab-mouse", TRUE,

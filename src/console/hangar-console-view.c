@@ -506,6 +506,16 @@ on_console_info (GObject      *source,
     }
   self->info = info;
   create_consoles (self);
+  if (self->display != NULL && info->graphics_fd >= 0 &&
+      hangar_console_get_state (self->display) == HANGAR_CONSOLE_STATE_DISCONNECTED)
+    {
+      int fd = hangar_console_info_steal_graphics_fd (info);
+
+      hangar_console_set_state (self->display, HANGAR_CONSOLE_STATE_CONNECTING, NULL);
+      if (!hangar_console_open_fd (self->display, fd, &error))
+        hangar_console_set_state (self->display, HANGAR_CONSOLE_STATE_DISCONNECTED,
+                                  error->message);
+    }
   connect_consoles (self);
 }
 
@@ -916,11 +926,18 @@ on_menu_button_press (GtkWidget         *button,
 {
   HangarConsole *console = current_console (self);
 
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)) ||
+      event->type != GDK_BUTTON_PRESS || event->button.button != GDK_BUTTON_PRIMARY)
+    return GDK_EVENT_PROPAGATE;
+
   /* Also when our state says ungrabbed: a release by the grab keys may
-   * leave the seat grab in place. */
+   * leave the seat grab in place. Ungrabbing the seat also ends this
+   * press's implicit grab, so the release would never reach the button:
+   * open the menu here instead of on the release. */
   if (console != NULL)
     hangar_console_release_grab (console);
-  return GDK_EVENT_PROPAGATE;
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), TRUE);
+  return GDK_EVENT_STOP;
 }
 
 static void

@@ -13,10 +13,17 @@ struct _HangarConsoleVnc
 
   VncDisplay    *display;
   gboolean       fit;
+  gboolean       grabbed;
+  gboolean       combo_ctrl;
+  gboolean       combo_alt;
+  gboolean       combo_primed;
+  guint          ungrab_id;
   char          *last_guest_text;  /* to avoid echoing the guest's own text back */
 };
 
 G_DEFINE_FINAL_TYPE (HangarConsoleVnc, hangar_console_vnc, HANGAR_TYPE_CONSOLE)
+
+static void vnc_ungrab (HangarConsoleVnc *self);
 
 static void
 on_vnc_initialized (HangarConsoleVnc *self)
@@ -29,6 +36,7 @@ on_vnc_disconnected (HangarConsoleVnc *self)
 {
   const char *message = hangar_console_get_error_message (HANGAR_CONSOLE (self));
 
+  vnc_ungrab (self);
   hangar_console_set_state (HANGAR_CONSOLE (self), HANGAR_CONSOLE_STATE_DISCONNECTED, message);
 }
 
@@ -74,16 +82,119 @@ on_vnc_auth_failure (VncDisplay       *display,
                             _("The display refused the password."));
 }
 
+/* Grabs. gtk-vnc's own model grabs the keyboard whenever the pointer is
+ * over the display and makes its grab keys *toggle* a pointer grab, so
+ * pressing Ctrl+Alt "to release" grabs the mouse of a guest without a
+ * tablet. Hangar's model is the same for both protocols instead: a click
+ * grabs the keyboard (and, for a relative mouse, the pointer); Ctrl+Alt,
+ * leaving the window or a toolbar menu releases both. */
 static void
-on_vnc_keyboard_grab (HangarConsoleVnc *self)
+vnc_grab (HangarConsoleVnc *self)
 {
+  GdkWindow *window = gtk_widget_get_window (GTK_WIDGET (self->display));
+  GdkSeat *seat;
+
+  if (window == NULL || self->grabbed)
+    return;
+  seat = gdk_display_get_default_seat (gdk_window_get_display (window));
+  if (!vnc_display_is_pointer_absolute (self->display))
+    vnc_display_force_grab (self->display, TRUE);  /* pointer and keyboard */
+  else if (gdk_seat_grab (seat, window, GDK_SEAT_CAPABILITY_KEYBOARD, FALSE,
+                          NULL, NULL, NULL, NULL) != GDK_GRAB_SUCCESS)
+    return;
+  self->grabbed = TRUE;
   hangar_console_set_grabbed (HANGAR_CONSOLE (self), TRUE);
 }
 
 static void
-on_vnc_keyboard_ungrab (HangarConsoleVnc *self)
+vnc_ungrab (HangarConsoleVnc *self)
 {
+  GtkWidget *widget = GTK_WIDGET (self->display);
+
+  self->combo_primed = FALSE;
+  self->combo_ctrl = self->combo_alt = FALSE;
+  if (!self->grabbed)
+    return;
+  self->grabbed = FALSE;
+  /* Ungrabs the pointer and, as it grabbed it with the pointer, the keyboard. */
+  vnc_display_force_grab (self->display, FALSE);
+  if (gtk_widget_get_realized (widget))
+    gdk_seat_ungrab (gdk_display_get_default_seat (gtk_widget_get_display (widget)));
   hangar_console_set_grabbed (HANGAR_CONSOLE (self), FALSE);
+}
+
+static gboolean
+on_display_button_press (GtkWidget        *widget,
+                         GdkEventButton   *event,
+                         HangarConsoleVnc *self)
+{
+  if (event->type == GDK_BUTTON_PRESS && event->button == GDK_BUTTON_PRIMARY &&
+      hangar_console_get_state (HANGAR_CONSOLE (self)) == HANGAR_CONSOLE_STATE_CONNECTED)
+    vnc_grab (self);
+  return GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
+ungrab_idle (gpointer user_data)
+{
+  HangarConsoleVnc *self = user_data;
+
+  self->ungrab_id = 0;
+  vnc_ungrab (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ctrl+Alt: both pressed primes it, any release then triggers, any other
+ * key in between cancels (the keys still reach the guest, as with SPICE). */
+static gboolean
+on_display_key (GtkWidget        *widget,
+                GdkEventKey      *event,
+                HangarConsoleVnc *self)
+{
+  gboolean ctrl = event->keyval == GDK_KEY_Control_L || event->keyval == GDK_KEY_Control_R;
+  gboolean alt = event->keyval == GDK_KEY_Alt_L || event->keyval == GDK_KEY_Alt_R ||
+                 event->keyval == GDK_KEY_Meta_L || event->keyval == GDK_KEY_Meta_R;
+
+  if (!self->grabbed)
+    return GDK_EVENT_PROPAGATE;
+  if (event->type == GDK_KEY_PRESS)
+    {
+      if (ctrl)
+        self->combo_ctrl = TRUE;
+      else if (alt)
+        self->combo_alt = TRUE;
+      else
+        self->combo_ctrl = self->combo_alt = FALSE;
+      self->combo_primed = self->combo_ctrl && self->combo_alt;
+    }
+  else if (self->combo_primed)
+    {
+      /* After gtk-vnc has sent this release to the guest (its handler
+       * ends the emission, so not an after-handler). */
+      self->combo_primed = FALSE;
+      if (self->ungrab_id == 0)
+        self->ungrab_id = g_idle_add (ungrab_idle, self);
+    }
+  else
+    {
+      self->combo_ctrl = self->combo_alt = FALSE;
+    }
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+on_display_unmap (HangarConsoleVnc *self)
+{
+  vnc_ungrab (self);
+}
+
+static gboolean
+on_display_focus_out (GtkWidget        *widget,
+                      GdkEventFocus    *event,
+                      HangarConsoleVnc *self)
+{
+  vnc_ungrab (self);
+  return GDK_EVENT_PROPAGATE;
 }
 
 /* Clipboard: plain text both ways, as the RFB cut-text messages allow. */
@@ -216,7 +327,11 @@ hangar_console_vnc_set_password (HangarConsole *console,
 static void
 hangar_console_vnc_release_grab (HangarConsole *console)
 {
-  vnc_display_force_grab (HANGAR_CONSOLE_VNC (console)->display, FALSE);
+  HangarConsoleVnc *self = HANGAR_CONSOLE_VNC (console);
+
+  /* Also when our state says ungrabbed: nothing may be left behind. */
+  self->grabbed = TRUE;
+  vnc_ungrab (self);
 }
 
 static GtkWidget *
@@ -240,6 +355,7 @@ hangar_console_vnc_dispose (GObject *object)
     vnc_display_close (self->display);
   self->display = NULL;
   g_clear_pointer (&self->last_guest_text, g_free);
+  g_clear_handle_id (&self->ungrab_id, g_source_remove);
 
   G_OBJECT_CLASS (hangar_console_vnc_parent_class)->dispose (object);
 }
@@ -271,8 +387,17 @@ hangar_console_vnc_init (HangarConsoleVnc *self)
   gtk_widget_set_can_focus (GTK_WIDGET (self->display), TRUE);
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->display)),
                        _("Guest display"));
-  vnc_display_set_keyboard_grab (self->display, TRUE);
+  /* Grabs are Hangar's (see vnc_grab ()): gtk-vnc's own grab keys are
+   * set to a key no keyboard sends. */
+  vnc_display_set_keyboard_grab (self->display, FALSE);
   vnc_display_set_pointer_grab (self->display, FALSE);
+  {
+    guint never[] = { GDK_KEY_VoidSymbol };
+    VncGrabSequence *seq = vnc_grab_sequence_new (G_N_ELEMENTS (never), never);
+
+    vnc_display_set_grab_keys (self->display, seq);
+    vnc_grab_sequence_free (seq);
+  }
   vnc_display_set_scaling (self->display, TRUE);
   vnc_display_set_keep_aspect_ratio (self->display, TRUE);
   vnc_display_set_allow_resize (self->display, TRUE);
@@ -290,10 +415,15 @@ hangar_console_vnc_init (HangarConsoleVnc *self)
                            self, 0);
   g_signal_connect_object (self->display, "vnc-server-cut-text",
                            G_CALLBACK (on_vnc_server_cut_text), self, 0);
-  g_signal_connect_object (self->display, "vnc-keyboard-grab", G_CALLBACK (on_vnc_keyboard_grab),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->display, "vnc-keyboard-ungrab",
-                           G_CALLBACK (on_vnc_keyboard_ungrab), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->display, "button-press-event",
+                           G_CALLBACK (on_display_button_press), self, 0);
+  g_signal_connect_object (self->display, "key-press-event", G_CALLBACK (on_display_key), self, 0);
+  g_signal_connect_object (self->display, "key-release-event", G_CALLBACK (on_display_key),
+                           self, 0);
+  g_signal_connect_object (self->display, "focus-out-event", G_CALLBACK (on_display_focus_out),
+                           self, 0);
+  g_signal_connect_object (self->display, "unmap", G_CALLBACK (on_display_unmap), self,
+                           G_CONNECT_SWAPPED);
 
   gtk_widget_show (GTK_WIDGET (self->display));
   gtk_container_add (GTK_CONTAINER (self), GTK_WIDGET (self->display));

@@ -70,7 +70,8 @@ on_opened (GObject      *source,
 static HangarConnection *
 add_at (HangarConnectionList *self,
         const char           *uri,
-        int                   position)
+        int                   position,
+        gboolean              open)
 {
   HangarConnection *connection = hangar_connection_list_find (self, uri);
   g_autoptr (HangarConnection) created = NULL;
@@ -83,8 +84,48 @@ add_at (HangarConnectionList *self,
     g_list_store_append (self->connections, created);
   else
     g_list_store_insert (self->connections, position, created);
-  hangar_connection_open_async (created, self->cancellable, on_opened, NULL);
+  if (open)
+    hangar_connection_open_async (created, self->cancellable, on_opened, NULL);
   return created;
+}
+
+void
+hangar_connection_list_insert (HangarConnectionList *self,
+                               HangarConnection     *connection)
+{
+  g_return_if_fail (HANGAR_IS_CONNECTION_LIST (self));
+  g_return_if_fail (HANGAR_IS_CONNECTION (connection));
+
+  if (hangar_connection_list_find (self, hangar_connection_get_uri (connection)) == NULL)
+    g_list_store_append (self->connections, connection);
+}
+
+HangarConnection *
+hangar_connection_list_add_closed (HangarConnectionList *self,
+                                   const char           *uri)
+{
+  g_return_val_if_fail (HANGAR_IS_CONNECTION_LIST (self), NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  return add_at (self, uri, -1, FALSE);
+}
+
+HangarConnection *
+hangar_connection_list_find_kind (HangarConnectionList *self,
+                                  HangarConnectionKind  kind)
+{
+  GListModel *model = G_LIST_MODEL (self->connections);
+
+  g_return_val_if_fail (HANGAR_IS_CONNECTION_LIST (self), NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (HangarConnection) connection = g_list_model_get_item (model, i);
+
+      if (hangar_connection_get_kind (connection) == kind)
+        return connection;  /* the store keeps its reference */
+    }
+  return NULL;
 }
 
 HangarConnection *
@@ -94,7 +135,7 @@ hangar_connection_list_add (HangarConnectionList *self,
   g_return_val_if_fail (HANGAR_IS_CONNECTION_LIST (self), NULL);
   g_return_val_if_fail (uri != NULL, NULL);
 
-  return add_at (self, uri, -1);
+  return add_at (self, uri, -1, TRUE);
 }
 
 void
@@ -129,7 +170,7 @@ hangar_connection_list_add_embedded (HangarConnectionList  *self,
     return NULL;
 
   uri = hangar_embedded_uri (chosen);
-  return add_at (self, uri, 0);
+  return add_at (self, uri, 0, TRUE);
 }
 
 /* ------------------------------------------------------------------ */

@@ -20,6 +20,14 @@ HangarConnection     *hangar_connection_list_find         (HangarConnectionList 
 /* Adds @uri if it is not listed yet and opens it; returns the (borrowed) connection. */
 HangarConnection     *hangar_connection_list_add          (HangarConnectionList *self,
                                                            const char           *uri);
+/* Lists @uri without opening it (a saved connection not set to autoconnect). */
+HangarConnection     *hangar_connection_list_add_closed   (HangarConnectionList *self,
+                                                           const char           *uri);
+/* Lists @connection (already opened by the caller) unless its URI is listed. */
+void                  hangar_connection_list_insert       (HangarConnectionList *self,
+                                                           HangarConnection     *connection);
+HangarConnection     *hangar_connection_list_find_kind    (HangarConnectionList *self,
+                                                           HangarConnectionKind  kind);
 void                  hangar_connection_list_remove       (HangarConnectionList *self,
                                                            HangarConnection     *connection);
 /* Prepares @root (NULL: the default) and adds the embedded connection first

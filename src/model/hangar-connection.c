@@ -13,6 +13,12 @@
 #include "hangar-error.h"
 
 #define POLL_INTERVAL_SECONDS 5
+/* libvirt's keepalive on remote links: a dead host is noticed after about
+ * KEEPALIVE_INTERVAL * (KEEPALIVE_COUNT + 1) seconds. */
+#define KEEPALIVE_INTERVAL 3
+#define KEEPALIVE_COUNT 3
+#define RETRY_FIRST_SECONDS 2
+#define RETRY_MAX_SECONDS 60
 #define DETAILS_BATCH 200
 
 struct _HangarConnection
@@ -31,6 +37,12 @@ struct _HangarConnection
   GListStore            *vms;
   GHashTable            *vms_by_uuid;   /* uuid -> HangarVm, borrowed from vms */
   GCancellable          *cancellable;
+
+  guint                  retry_id;      /* automatic reconnect after a lost link */
+  guint                  retry_delay;   /* seconds; doubles up to RETRY_MAX_SECONDS */
+  guint                  open_timeout;  /* seconds, 0: none */
+  guint                  open_timeout_id;
+  gboolean               open_timed_out;
 
   guint                  poll_id;
   gboolean               poll_in_flight;
@@ -185,9 +197,11 @@ collect_stats (virConnectPtr conn)
   gint64 queried_at = g_get_monotonic_time ();
   int n;
 
+  /* State only: it is read from libvirt's memory. vCPU and balloon stats
+   * would make the QEMU driver query every running guest's monitor every
+   * poll; the summary (virDomainGetInfo) already has those numbers. */
   n = virConnectGetAllDomainStats (conn,
-                                   VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_VCPU |
-                                   VIR_DOMAIN_STATS_BALLOON,
+                                   VIR_DOMAIN_STATS_STATE,
                                    &records, 0);
   if (n >= 0)
     {
@@ -195,8 +209,6 @@ collect_stats (virConnectPtr conn)
         {
           VmStats *stats = g_new0 (VmStats, 1);
           char uuid[VIR_UUID_STRING_BUFLEN];
-          unsigned int ui;
-          unsigned long long ull;
           int v;
 
           if (virDomainGetUUIDString (records[i]->dom, uuid) < 0)
@@ -211,11 +223,6 @@ collect_stats (virConnectPtr conn)
             stats->state = v;
           if (virTypedParamsGetInt (records[i]->params, records[i]->nparams, "state.reason", &v) == 1)
             stats->reason = v;
-          if (virTypedParamsGetUInt (records[i]->params, records[i]->nparams, "vcpu.current", &ui) == 1)
-            stats->vcpus = ui;
-          if (virTypedParamsGetULLong (records[i]->params, records[i]->nparams,
-                                       "balloon.maximum", &ull) == 1)
-            stats->memory_kib = ull;
           g_hash_table_insert (table, stats->uuid, stats);
         }
       virDomainStatsRecordListFree (records);
@@ -550,6 +557,7 @@ typedef struct
   GVirConnection *gvir;
   GList          *domains;  /* GVirDomain, owned */
   GHashTable     *stats;
+  gboolean        remote;
 } OpenData;
 
 static void
@@ -596,10 +604,16 @@ open_thread (GTask        *task,
 
   data->domains = gvir_connection_get_domains (data->gvir);
   conn = dup_conn_handle (data->gvir);
+  /* Notice a dead link within seconds (only remote drivers support it). */
+  if (conn != NULL && data->remote &&
+      virConnectSetKeepAlive (conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT) < 0)
+    virResetLastError ();
   data->stats = collect_stats (conn);
   virConnectClose (conn);
   g_task_return_boolean (task, TRUE);
 }
+
+static void schedule_retry (HangarConnection *self);
 
 static void
 on_libvirt_connection_closed (virConnectPtr  conn,
@@ -625,6 +639,9 @@ on_libvirt_connection_closed (virConnectPtr  conn,
       break;
     }
   set_state (self, HANGAR_CONNECTION_STATE_DISCONNECTED, message);
+  /* Its VMs are no longer known; reconnecting lists them again. */
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  schedule_retry (self);
 }
 
 static void
@@ -678,9 +695,27 @@ open_done (GObject      *source,
   g_autoptr (GPtrArray) new_vms = NULL;
   GError *error = NULL;
 
+  g_clear_handle_id (&self->open_timeout_id, g_source_remove);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+      if (cancelled && self->open_timed_out)
+        {
+          g_clear_error (&error);
+          error = g_error_new (HANGAR_ERROR, HANGAR_ERROR_TIMED_OUT,
+                               g_dngettext (GETTEXT_PACKAGE,
+                                            "The host did not answer within %u second.",
+                                            "The host did not answer within %u seconds.",
+                                            self->open_timeout),
+                               self->open_timeout);
+          cancelled = FALSE;
+          /* Its thread may still wait: release as for a cancel. */
+          release_gvir (self);
+          set_state (self, HANGAR_CONNECTION_STATE_FAILED, error->message);
+          g_task_return_error (task, error);
+          return;
+        }
 
       /* A cancelled open may still run in its thread: release while the
        * state still says so. A failed one has returned. */
@@ -740,6 +775,17 @@ open_done (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
+static gboolean
+on_open_timeout (gpointer user_data)
+{
+  HangarConnection *self = user_data;
+
+  self->open_timeout_id = 0;
+  self->open_timed_out = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
 void
 hangar_connection_open_async (HangarConnection    *self,
                               GCancellable        *cancellable,
@@ -763,6 +809,7 @@ hangar_connection_open_async (HangarConnection    *self,
       return;
     }
 
+  g_clear_handle_id (&self->retry_id, g_source_remove);
   release_gvir (self);
   drop_vms (self);
   g_clear_object (&self->cancellable);
@@ -780,12 +827,77 @@ hangar_connection_open_async (HangarConnection    *self,
 
   data = g_new0 (OpenData, 1);
   data->gvir = g_object_ref (self->gvir);
+  data->remote = self->kind == HANGAR_CONNECTION_KIND_REMOTE;
   inner = g_task_new (self, self->cancellable, open_done, g_steal_pointer (&task));
   g_task_set_source_tag (inner, open_thread);
   g_task_set_task_data (inner, data, (GDestroyNotify) open_data_free);
   /* A host that never answers must not hold up a cancel. */
   g_task_set_return_on_cancel (inner, TRUE);
+  self->open_timed_out = FALSE;
+  g_clear_handle_id (&self->open_timeout_id, g_source_remove);
+  if (self->open_timeout > 0)
+    self->open_timeout_id = g_timeout_add_seconds (self->open_timeout, on_open_timeout, self);
   g_task_run_in_thread (inner, open_thread);
+}
+
+void
+hangar_connection_set_open_timeout (HangarConnection *self,
+                                    guint             seconds)
+{
+  g_return_if_fail (HANGAR_IS_CONNECTION (self));
+
+  self->open_timeout = seconds;
+}
+
+/* A link lost by keepalive, EOF or error is reopened by itself: after
+ * RETRY_FIRST_SECONDS, then twice as long after each failure, at most
+ * RETRY_MAX_SECONDS apart, until it works or hangar_connection_close (). */
+static void
+on_retry_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  HangarConnection *self = HANGAR_CONNECTION (source);
+  g_autoptr (GError) error = NULL;
+
+  if (hangar_connection_open_finish (self, result, &error))
+    {
+      self->retry_delay = 0;
+      return;
+    }
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_error_matches (error, HANGAR_ERROR, HANGAR_ERROR_BUSY))
+    schedule_retry (self);
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  HangarConnection *self = user_data;
+
+  self->retry_id = 0;
+  if (self->state == HANGAR_CONNECTION_STATE_DISCONNECTED ||
+      self->state == HANGAR_CONNECTION_STATE_FAILED)
+    hangar_connection_open_async (self, NULL, on_retry_done, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (HangarConnection *self)
+{
+  if (self->kind != HANGAR_CONNECTION_KIND_REMOTE || self->retry_id != 0)
+    return;
+  self->retry_delay = self->retry_delay == 0 ? RETRY_FIRST_SECONDS
+                      : MIN (self->retry_delay * 2, RETRY_MAX_SECONDS);
+  self->retry_id = g_timeout_add_seconds (self->retry_delay, on_retry, self);
+}
+
+guint
+hangar_connection_get_retry_delay (HangarConnection *self)
+{
+  g_return_val_if_fail (HANGAR_IS_CONNECTION (self), 0);
+
+  return self->retry_id != 0 ? self->retry_delay : 0;
 }
 
 gboolean
@@ -803,6 +915,9 @@ hangar_connection_close (HangarConnection *self)
 {
   g_return_if_fail (HANGAR_IS_CONNECTION (self));
 
+  g_clear_handle_id (&self->open_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->retry_delay = 0;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
   drop_vms (self);
@@ -828,6 +943,9 @@ hangar_connection_constructed (GObject *object)
   G_OBJECT_CLASS (hangar_connection_parent_class)->constructed (object);
 
   self->kind = hangar_connection_kind_for_uri (self->uri);
+  /* Local daemons answer at once or say why; a remote host may never answer. */
+  if (self->kind == HANGAR_CONNECTION_KIND_REMOTE || self->kind == HANGAR_CONNECTION_KIND_OTHER)
+    self->open_timeout = HANGAR_CONNECTION_OPEN_TIMEOUT;
   if (self->title == NULL)
     self->title = default_title (self->uri, self->kind);
 }
@@ -840,6 +958,8 @@ hangar_connection_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_handle_id (&self->open_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
   if (self->vms != NULL)
     drop_vms (self);
   release_gvir (self);

@@ -54,4 +54,14 @@ gboolean               hangar_connection_open_finish    (HangarConnection  *self
                                                          GError           **error);
 void                   hangar_connection_close          (HangarConnection *self);
 
+/* Seconds an open may take before it fails with HANGAR_ERROR_TIMED_OUT
+ * ("The host did not answer…"); 0 waits for ever. Remote connections start
+ * with HANGAR_CONNECTION_OPEN_TIMEOUT, local ones with 0. */
+#define HANGAR_CONNECTION_OPEN_TIMEOUT 30
+void                   hangar_connection_set_open_timeout (HangarConnection *self,
+                                                           guint             seconds);
+/* Seconds until the next automatic reconnect of a remote connection whose
+ * link was lost, or 0 when none is planned. */
+guint                  hangar_connection_get_retry_delay (HangarConnection *self);
+
 G_END_DECLS

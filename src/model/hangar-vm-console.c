@@ -14,7 +14,18 @@
 void
 hangar_console_info_free (HangarConsoleInfo *info)
 {
+  if (info->graphics_fd >= 0)
+    close (info->graphics_fd);
   g_free (info);
+}
+
+int
+hangar_console_info_steal_graphics_fd (HangarConsoleInfo *info)
+{
+  int fd = info->graphics_fd;
+
+  info->graphics_fd = -1;
+  return fd;
 }
 
 static void
@@ -37,6 +48,7 @@ console_info_thread (GTask        *task,
     }
 
   info = g_new0 (HangarConsoleInfo, 1);
+  info->graphics_fd = -1;
   devices = gvir_config_domain_get_devices (config);
   for (GList *l = devices; l != NULL; l = l->next)
     {
@@ -49,6 +61,21 @@ console_info_thread (GTask        *task,
     }
   g_list_free_full (devices, g_object_unref);
   g_object_unref (config);
+
+  /* Saves the console a second thread hop on its way to the first frame.
+   * A VM that is not running (or any other failure) leaves it to the
+   * console's own request, which reports the error. */
+  if (info->display != HANGAR_DISPLAY_NONE)
+    {
+      g_autoptr (GError) fd_error = NULL;
+
+      info->graphics_fd = gvir_domain_open_graphics_fd (domain, 0, 0, &fd_error);
+      if (info->graphics_fd < 0)
+        {
+          info->graphics_fd = -1;
+          virResetLastError ();
+        }
+    }
   g_task_return_pointer (task, info, (GDestroyNotify) hangar_console_info_free);
 }
 
@@ -204,4 +231,23 @@ hangar_vm_open_serial_finish (HangarVm      *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gssize
+hangar_serial_stream_send (GIOStream     *stream,
+                           const void    *data,
+                           gsize          size,
+                           GError       **error)
+{
+  GOutputStream *output;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), -1);
+
+  if (GVIR_IS_STREAM (stream))
+    return gvir_stream_send (GVIR_STREAM (stream), data, size, NULL, error);
+  output = g_io_stream_get_output_stream (stream);
+  if (G_IS_POLLABLE_OUTPUT_STREAM (output))
+    return g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), data,
+                                                       size, NULL, error);
+  return g_output_stream_write (output, data, size, NULL, error);
 }

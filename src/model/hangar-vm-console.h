@@ -19,12 +19,18 @@ typedef struct
 {
   HangarDisplayKind  display;
   gboolean           has_serial;
+  /* A connected socket to display 0 when it could be opened in the same
+   * trip (the VM was running), else -1. Take it with
+   * hangar_console_info_steal_graphics_fd (); freeing the info closes it. */
+  int                graphics_fd;
 } HangarConsoleInfo;
 
 void               hangar_console_info_free            (HangarConsoleInfo *info);
+int                hangar_console_info_steal_graphics_fd (HangarConsoleInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HangarConsoleInfo, hangar_console_info_free)
 
-/* Reads the VM's live (or inactive) configuration for its console devices. */
+/* Reads the VM's live (or inactive) configuration for its console devices,
+ * and opens its display's socket in the same worker trip when it can. */
 void               hangar_vm_get_console_info_async    (HangarVm            *self,
                                                         GCancellable        *cancellable,
                                                         GAsyncReadyCallback  callback,
@@ -51,6 +57,15 @@ void               hangar_vm_open_serial_async         (HangarVm            *sel
                                                         gpointer             user_data);
 GIOStream         *hangar_vm_open_serial_finish        (HangarVm      *self,
                                                         GAsyncResult  *result,
+                                                        GError       **error);
+
+/* Writes what it can of @data to a serial stream without waiting: the byte
+ * count, or -1 with G_IO_ERROR_WOULD_BLOCK when nothing can be written now.
+ * (libvirt-gobject's asynchronous writes fail when the stream turns
+ * readable while a write waits, which a guest's echo always does.) */
+gssize             hangar_serial_stream_send           (GIOStream     *stream,
+                                                        const void    *data,
+                                                        gsize          size,
                                                         GError       **error);
 
 G_END_DECLS
