@@ -700,6 +700,42 @@ log_handler (const char     *log_domain,
     g_error ("Unexpected warning: %s", message);
 }
 
+/* The same while the VM runs: libvirt merges with a block commit, the VM
+ * keeps running on its original image. */
+static void
+test_external_delete_running (void)
+{
+  g_autofree char *disk = make_disk ("live.qcow2", "qcow2");
+  g_autoptr (GVirConfigDomain) config = plain_config ("snap-live");
+  g_autoptr (HangarVm) vm = NULL;
+  g_autoptr (HangarSnapshotTree) tree = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *overlay = NULL;
+
+  add_disk (config, disk, GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2);
+  vm = define (config);
+  tree = hangar_snapshot_tree_new (vm);
+  write_pattern (disk, "qcow2", 0x55);
+  action (vm, HANGAR_VM_ACTION_START, HANGAR_VM_STATE_RUNNING);
+
+  /* Without memory: external, disks only. */
+  hangar_assert_ok (take (tree, "live-snap", FALSE, &error), error);
+  g_assert_cmpint (hangar_snapshot_get_kind (hangar_snapshot_tree_lookup (tree, "live-snap")), ==,
+                   HANGAR_SNAPSHOT_KIND_EXTERNAL);
+  overlay = current_disk (vm);
+  g_assert_cmpstr (overlay, !=, disk);
+  g_assert_true (g_file_test (overlay, G_FILE_TEST_EXISTS));
+
+  hangar_assert_ok (delete (tree, "live-snap", &error), error);
+  g_assert_cmpuint (hangar_snapshot_tree_get_n_snapshots (tree), ==, 0);
+  g_assert_cmpstr (current_disk (vm), ==, disk);
+  g_assert_cmpint (hangar_test_libvirt_state (vm), ==, VIR_DOMAIN_RUNNING);
+  g_assert_true (g_file_test (disk, G_FILE_TEST_EXISTS));
+  action (vm, HANGAR_VM_ACTION_FORCE_OFF, HANGAR_VM_STATE_SHUT_OFF);
+  assert_pattern (disk, "qcow2", 0x55);
+  delete_vm (vm);
+}
+
 /* A running VM without a disk has nowhere for QEMU to keep its memory
  * state: the plan says so, taking one is refused, nothing is created. */
 static void
@@ -760,6 +796,7 @@ main (int   argc,
   g_test_add_func ("/snapshots-vm/internal-running", test_internal_running);
   g_test_add_func ("/snapshots-vm/external-uefi", test_external_uefi);
   g_test_add_func ("/snapshots-vm/external-delete-merges", test_external_delete_merges);
+  g_test_add_func ("/snapshots-vm/external-delete-running", test_external_delete_running);
   g_test_add_func ("/snapshots-vm/running-without-disk", test_running_without_disk);
   status = g_test_run ();
 
