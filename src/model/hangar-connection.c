@@ -9,6 +9,7 @@
 #include <libvirt/virterror.h>
 
 #include "hangar-connection.h"
+#include "hangar-ssh.h"
 #include "hangar-enums.h"
 #include "hangar-error.h"
 
@@ -291,6 +292,9 @@ track_vm (HangarConnection *self,
           GVirDomain       *domain)
 {
   HangarVm *vm = hangar_vm_new (domain);
+
+  if (self->kind == HANGAR_CONNECTION_KIND_REMOTE)
+    hangar_vm_set_tunnel_uri (vm, self->uri);
 
   g_hash_table_insert (self->vms_by_uuid, (gpointer) hangar_vm_get_uuid (vm), vm);
   g_signal_connect_object (vm, "config-changed", G_CALLBACK (on_vm_config_changed), self, 0);
@@ -815,7 +819,18 @@ hangar_connection_open_async (HangarConnection    *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
-  self->gvir = gvir_connection_new (self->uri);
+  {
+    g_autoptr (GError) ssh_error = NULL;
+    g_autofree char *libvirt_uri = hangar_ssh_libvirt_uri (self->uri, &ssh_error);
+
+    if (libvirt_uri == NULL)
+      {
+        set_state (self, HANGAR_CONNECTION_STATE_FAILED, ssh_error->message);
+        g_task_return_error (task, g_steal_pointer (&ssh_error));
+        return;
+      }
+    self->gvir = gvir_connection_new (libvirt_uri);
+  }
   g_signal_connect_object (self->gvir, "domain-added", G_CALLBACK (on_domain_added), self, 0);
   g_signal_connect_object (self->gvir, "domain-removed", G_CALLBACK (on_domain_removed), self, 0);
   set_state (self, HANGAR_CONNECTION_STATE_CONNECTING, NULL);
@@ -836,7 +851,7 @@ hangar_connection_open_async (HangarConnection    *self,
   self->open_timed_out = FALSE;
   g_clear_handle_id (&self->open_timeout_id, g_source_remove);
   if (self->open_timeout > 0)
-    self->open_timeout_id = g_timeout_add_seconds (self->open_timeout, on_open_timeout, self);
+    self->open_timeout_id = g_timeout_add (self->open_timeout * 1000, on_open_timeout, self);
   g_task_run_in_thread (inner, open_thread);
 }
 
@@ -889,7 +904,7 @@ schedule_retry (HangarConnection *self)
     return;
   self->retry_delay = self->retry_delay == 0 ? RETRY_FIRST_SECONDS
                       : MIN (self->retry_delay * 2, RETRY_MAX_SECONDS);
-  self->retry_id = g_timeout_add_seconds (self->retry_delay, on_retry, self);
+  self->retry_id = g_timeout_add (self->retry_delay * 1000, on_retry, self);
 }
 
 guint

@@ -10,6 +10,7 @@
 #include "hangar-error.h"
 #include "hangar-vm-console.h"
 #include "hangar-vm-private.h"
+#include "hangar-ssh.h"
 
 void
 hangar_console_info_free (HangarConsoleInfo *info)
@@ -65,7 +66,9 @@ console_info_thread (GTask        *task,
   /* Saves the console a second thread hop on its way to the first frame.
    * A VM that is not running (or any other failure) leaves it to the
    * console's own request, which reports the error. */
-  if (info->display != HANGAR_DISPLAY_NONE)
+  /* (A remote VM's display is reached through a tunnel, on request.) */
+  if (info->display != HANGAR_DISPLAY_NONE &&
+      hangar_vm_get_tunnel_uri (HANGAR_VM (source_object)) == NULL)
     {
       g_autoptr (GError) fd_error = NULL;
 
@@ -105,13 +108,96 @@ typedef struct
 {
   GVirDomain *domain;
   guint       index;
+  char       *tunnel_uri;
 } GraphicsData;
 
 static void
 graphics_data_free (GraphicsData *data)
 {
   g_object_unref (data->domain);
+  g_free (data->tunnel_uri);
   g_free (data);
+}
+
+/* Where display @index of a remote VM can be reached on its host: its UNIX
+ * socket or 127.0.0.1:PORT. */
+static char *
+remote_display_target (GVirDomain  *domain,
+                        guint        index,
+                        GError     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  GVirConfigDomain *config = gvir_domain_get_config (domain, 0, &local_error);
+  GList *devices;
+  char *target = NULL;
+  guint n = 0;
+  gboolean found = FALSE;
+
+  if (config == NULL)
+    {
+      g_propagate_error (error,
+                         hangar_error_from_libvirt (_("Could not read the VM’s configuration")));
+      return NULL;
+    }
+  devices = gvir_config_domain_get_devices (config);
+  g_object_unref (config);
+  for (GList *l = devices; l != NULL && !found; l = l->next)
+    {
+      int port = -1;
+      const char *socket = NULL;
+
+      if (GVIR_CONFIG_IS_DOMAIN_GRAPHICS_VNC (l->data))
+        {
+          socket = gvir_config_domain_graphics_vnc_get_socket (l->data);
+          port = gvir_config_domain_graphics_vnc_get_port (l->data);
+        }
+      else if (GVIR_CONFIG_IS_DOMAIN_GRAPHICS_SPICE (l->data))
+        port = gvir_config_domain_graphics_spice_get_port (l->data);
+      else
+        continue;
+      if (n++ != index)
+        continue;
+      found = TRUE;
+      if (socket != NULL && *socket != '\0')
+        target = g_strdup (socket);
+      else if (port > 0)
+        target = g_strdup_printf ("127.0.0.1:%d", port);
+    }
+  g_list_free_full (devices, g_object_unref);
+  if (target == NULL)
+    g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_UNSUPPORTED,
+                         found ? _("This VM’s display listens on nothing, which only works on "
+                                   "its own host. Give it a port on 127.0.0.1 to see it "
+                                   "from here.")
+                               : _("This VM has no graphical display."));
+  return target;
+}
+
+static void
+on_tunnel_exited (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  g_object_unref (source);
+}
+
+static int
+open_tunnel (GraphicsData  *data,
+             GError       **error)
+{
+  g_autofree char *target = remote_display_target (data->domain, data->index, error);
+  GSubprocess *process = NULL;
+  int fd;
+
+  if (target == NULL)
+    return -1;
+  fd = hangar_ssh_open_tunnel (data->tunnel_uri, target, &process, error);
+  if (fd < 0)
+    return -1;
+  /* ssh exits when the console closes its end; reap it then. */
+  g_subprocess_wait_async (process, NULL, on_tunnel_exited, NULL);
+  return fd;
 }
 
 static void
@@ -124,6 +210,15 @@ graphics_fd_thread (GTask        *task,
   g_autoptr (GError) error = NULL;
   int fd;
 
+  if (data->tunnel_uri != NULL)
+    {
+      fd = open_tunnel (data, &error);
+      if (fd < 0)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_int (task, fd);
+      return;
+    }
   fd = gvir_domain_open_graphics_fd (data->domain, data->index, 0, &error);
   if (fd < 0)
     {
@@ -148,6 +243,7 @@ hangar_vm_open_graphics_fd_async (HangarVm            *self,
   data = g_new0 (GraphicsData, 1);
   data->domain = g_object_ref (hangar_vm_get_domain (self));
   data->index = index;
+  data->tunnel_uri = g_strdup (hangar_vm_get_tunnel_uri (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hangar_vm_open_graphics_fd_async);
   g_task_set_task_data (task, data, (GDestroyNotify) graphics_data_free);

@@ -26,6 +26,7 @@ struct _HangarVm
   GVirDomain      *domain;
   char            *name;
   char            *uuid;
+  char            *tunnel_uri;      /* remote: the connection's URI, for SSH tunnels */
   HangarVmState    state;
   gint64           state_known_at;  /* when the last event or action told it */
   guint            vcpus;
@@ -1335,6 +1336,7 @@ hangar_vm_finalize (GObject *object)
 
   g_clear_object (&self->domain);
   g_free (self->name);
+  g_free (self->tunnel_uri);
   g_free (self->uuid);
   g_free (self->os_id);
   g_free (self->os_name);
@@ -1528,4 +1530,22 @@ hangar_vm_get_graphics (HangarVm *self)
 {
   g_return_val_if_fail (HANGAR_IS_VM (self), NULL);
   return self->graphics;
+}
+
+void
+hangar_vm_set_tunnel_uri (HangarVm   *self,
+                          const char *uri)
+{
+  g_return_if_fail (HANGAR_IS_VM (self));
+
+  g_free (self->tunnel_uri);
+  self->tunnel_uri = g_strdup (uri);
+}
+
+const char *
+hangar_vm_get_tunnel_uri (HangarVm *self)
+{
+  g_return_val_if_fail (HANGAR_IS_VM (self), NULL);
+
+  return self->tunnel_uri;
 }

@@ -39,6 +39,11 @@ HangarVm      *hangar_vm_new                (GVirDomain *domain);
 GVirDomain    *hangar_vm_get_domain         (HangarVm *self);
 const char    *hangar_vm_get_name           (HangarVm *self);
 const char    *hangar_vm_get_uuid           (HangarVm *self);
+/* For a VM on a remote host: the connection URI its consoles are tunnelled
+ * through (SSH); NULL for local VMs, whose displays libvirt hands over. */
+void           hangar_vm_set_tunnel_uri     (HangarVm   *self,
+                                             const char *uri);
+const char    *hangar_vm_get_tunnel_uri     (HangarVm *self);
 HangarVmState  hangar_vm_get_state          (HangarVm *self);
 const char    *hangar_vm_get_state_label    (HangarVm *self);
 const char    *hangar_vm_get_state_icon_name (HangarVm *self);

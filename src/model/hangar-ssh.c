@@ -1,0 +1,189 @@
+/* hangar-ssh.c: the ssh wrapper, the URIs that use it, and console tunnels.
+ * Nothing here goes through a shell with user text: the wrapper script holds
+ * only paths Hangar chose, and tunnels are spawned from an argv whose host
+ * and user were checked by hangar-uri. */
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hangar-ssh.h"
+#include "hangar-uri.h"
+
+#define CONTROL_PERSIST_SECONDS 120
+
+static char *
+askpass_path (void)
+{
+  const char *env = g_getenv ("HANGAR_ASKPASS");
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  return g_build_filename (HANGAR_LIBEXECDIR, "hangar-askpass", NULL);
+}
+
+char *
+hangar_ssh_prepare (GError **error)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "hangar", "ssh", NULL);
+  g_autofree char *wrapper = g_build_filename (dir, "ssh", NULL);
+  g_autofree char *askpass = askpass_path ();
+  g_autofree char *control = g_build_filename (dir, "%C", NULL);
+  g_autofree char *q_control = g_shell_quote (control);
+  g_autofree char *q_askpass = g_shell_quote (askpass);
+  g_autofree char *script = NULL;
+
+  if (g_mkdir_with_parents (dir, 0700) < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not make the folder %s: %s"), dir, g_strerror (saved));
+      return NULL;
+    }
+  g_chmod (dir, 0700);
+
+  /* libvirt passes few variables to ssh: the wrapper sets its own. */
+  script = g_strdup_printf ("#!/bin/sh\n"
+                            "# Written by Hangar: ssh with one shared connection per host.\n"
+                            "SSH_ASKPASS=%s\n"
+                            "SSH_ASKPASS_REQUIRE=prefer\n"
+                            "export SSH_ASKPASS SSH_ASKPASS_REQUIRE\n"
+                            "exec ssh -o ControlMaster=auto -o ControlPath=%s "
+                            "-o ControlPersist=%d -o ServerAliveInterval=5 "
+                            "-o ServerAliveCountMax=3 \"$@\"\n",
+                            q_askpass, q_control, CONTROL_PERSIST_SECONDS);
+  if (!g_file_set_contents_full (wrapper, script, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0700,
+                                 error))
+    return NULL;
+  return g_steal_pointer (&dir);
+}
+
+char *
+hangar_ssh_libvirt_uri (const char  *uri,
+                        GError     **error)
+{
+  g_autoptr (GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_ENCODED, NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *wrapper = NULL;
+  g_autofree char *escaped = NULL;
+  const char *query;
+
+  if (parsed == NULL || g_ascii_strcasecmp (g_uri_get_scheme (parsed), "qemu+ssh") != 0)
+    return g_strdup (uri);
+  dir = hangar_ssh_prepare (error);
+  if (dir == NULL)
+    return NULL;
+  wrapper = g_build_filename (dir, "ssh", NULL);
+  escaped = g_uri_escape_string (wrapper, "/", FALSE);
+  query = g_uri_get_query (parsed);
+  if (query != NULL && *query != '\0')
+    return g_strdup_printf ("%s&command=%s", uri, escaped);
+  return g_strdup_printf ("%s%scommand=%s", uri, strchr (uri, '?') ? "" : "?", escaped);
+}
+
+int
+hangar_ssh_open_tunnel (const char   *uri,
+                        const char   *target,
+                        GSubprocess **process,
+                        GError      **error)
+{
+  HangarUriSpec spec = { 0 };
+  g_autofree char *dir = NULL;
+  g_autofree char *wrapper = NULL;
+  g_autofree char *port = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GUri) parsed = NULL;
+  g_autoptr (GHashTable) params = NULL;
+  const char *keyfile = NULL;
+  int pair[2];
+
+  g_return_val_if_fail (process != NULL && *process == NULL, -1);
+
+  if (!hangar_uri_parse (uri, &spec, error))
+    return -1;
+  if (spec.transport != HANGAR_TRANSPORT_SSH)
+    {
+      hangar_uri_spec_clear (&spec);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("Consoles of remote hosts are reached through SSH; this connection "
+                     "does not use it."));
+      return -1;
+    }
+  for (const char *p = target; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p) || *p == ' ')
+      {
+        hangar_uri_spec_clear (&spec);
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     _("The display’s address on the host is not usable: %s"), target);
+        return -1;
+      }
+
+  parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  if (parsed != NULL && g_uri_get_query (parsed) != NULL)
+    params = g_uri_parse_params (g_uri_get_query (parsed), -1, "&", G_URI_PARAMS_NONE, NULL);
+  if (params != NULL)
+    keyfile = g_hash_table_lookup (params, "keyfile");
+
+  dir = hangar_ssh_prepare (error);
+  if (dir == NULL)
+    {
+      hangar_uri_spec_clear (&spec);
+      return -1;
+    }
+  wrapper = g_build_filename (dir, "ssh", NULL);
+  g_ptr_array_add (argv, wrapper);
+  g_ptr_array_add (argv, (char *) "-T");
+  if (spec.port != 0)
+    {
+      port = g_strdup_printf ("%u", spec.port);
+      g_ptr_array_add (argv, (char *) "-p");
+      g_ptr_array_add (argv, port);
+    }
+  if (spec.user != NULL)
+    {
+      g_ptr_array_add (argv, (char *) "-l");
+      g_ptr_array_add (argv, spec.user);
+    }
+  if (keyfile != NULL)
+    {
+      g_ptr_array_add (argv, (char *) "-i");
+      g_ptr_array_add (argv, (char *) keyfile);
+    }
+  if (params != NULL && g_hash_table_contains (params, "no_verify"))
+    {
+      g_ptr_array_add (argv, (char *) "-o");
+      g_ptr_array_add (argv, (char *) "StrictHostKeyChecking=no");
+    }
+  g_ptr_array_add (argv, (char *) "-W");
+  g_ptr_array_add (argv, (char *) target);
+  g_ptr_array_add (argv, (char *) "--");
+  g_ptr_array_add (argv, spec.host);
+  g_ptr_array_add (argv, NULL);
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+    {
+      int saved = errno;
+
+      hangar_uri_spec_clear (&spec);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "socketpair: %s",
+                   g_strerror (saved));
+      return -1;
+    }
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_take_stdin_fd (launcher, dup (pair[1]));
+  g_subprocess_launcher_take_stdout_fd (launcher, pair[1]);
+  *process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, error);
+  hangar_uri_spec_clear (&spec);
+  if (*process == NULL)
+    {
+      close (pair[0]);
+      return -1;
+    }
+  return pair[0];
+}
