@@ -245,6 +245,7 @@ hangar_application_startup (GApplication *application)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *find_accels[] = { "<Control>f", NULL };
   static const char *help_accels[] = { "F1", NULL };
+  static const char *snapshot_accels[] = { "<Primary><Shift>s", NULL };
 
   G_APPLICATION_CLASS (hangar_application_parent_class)->startup (application);
 
@@ -258,6 +259,7 @@ hangar_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.find", find_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.help", help_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "vm.snapshot", snapshot_accels);
 
   gtk_css_provider_load_from_resource (css, "/io/github/hangarvm/Hangar/style.css");
   gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),

@@ -9,6 +9,7 @@
 #include "hangar-console-view.h"
 #include "hangar-delete-dialog.h"
 #include "hangar-error.h"
+#include "hangar-snapshots-view.h"
 #include "hangar-vm-page.h"
 
 #define LAST_ERROR_KEY "hangar-vm-page-last-error"
@@ -49,6 +50,7 @@ struct _HangarVmPage
   GtkLabel           *uuid_value;
   GtkStack           *view_stack;
   HangarConsoleView  *console_view;
+  HangarSnapshotsView *snapshots_view;
 
   GSimpleActionGroup *actions;
   GSettings          *settings;
@@ -285,6 +287,20 @@ on_info_bar_response (HangarVmPage *self,
     run_action (self, HANGAR_VM_ACTION_SHUTDOWN);
 }
 
+/* vm.snapshot: the Snapshots view shows what is taken. */
+static void
+on_snapshot (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  HangarVmPage *self = user_data;
+
+  if (self->vm == NULL)
+    return;
+  gtk_stack_set_visible_child_name (self->view_stack, "snapshots");
+  hangar_snapshots_view_take_snapshot (self->snapshots_view);
+}
+
 static const GActionEntry action_entries[] = {
   { "start", on_action },
   { "pause", on_action },
@@ -292,6 +308,7 @@ static const GActionEntry action_entries[] = {
   { "shutdown", on_action },
   { "reboot", on_action },
   { "force-off", on_action },
+  { "snapshot", on_snapshot },
   { "cancel", on_cancel },
   { "delete", on_delete },
 };
@@ -355,6 +372,9 @@ update_actions (HangarVmPage *self)
                                                                             "cancel")),
                                cancellable);
   gtk_widget_set_visible (self->cancel_button, cancellable);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions),
+                                                                            "snapshot")),
+                               self->vm != NULL && !hangar_vm_get_busy (self->vm));
 }
 
 static void
@@ -471,6 +491,7 @@ hangar_vm_page_set_vm (HangarVmPage *self,
                                     vm != NULL && hangar_vm_get_state (vm) == HANGAR_VM_STATE_RUNNING
                                     ? "console" : "details");
   hangar_console_view_set_vm (self->console_view, vm);
+  hangar_snapshots_view_set_vm (self->snapshots_view, vm);
 
   update_all (self);
   show_last_error (self);
@@ -497,6 +518,13 @@ hangar_vm_page_get_vm (HangarVmPage *self)
 {
   g_return_val_if_fail (HANGAR_IS_VM_PAGE (self), NULL);
   return self->vm;
+}
+
+GActionGroup *
+hangar_vm_page_get_actions (HangarVmPage *self)
+{
+  g_return_val_if_fail (HANGAR_IS_VM_PAGE (self), NULL);
+  return G_ACTION_GROUP (self->actions);
 }
 
 void
@@ -566,6 +594,7 @@ hangar_vm_page_class_init (HangarVmPageClass *klass)
   BIND (uuid_value);
   BIND (view_stack);
   BIND (console_view);
+  BIND (snapshots_view);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_info_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_view_changed);
@@ -575,6 +604,7 @@ static void
 hangar_vm_page_init (HangarVmPage *self)
 {
   g_type_ensure (HANGAR_TYPE_CONSOLE_VIEW);
+  g_type_ensure (HANGAR_TYPE_SNAPSHOTS_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
   hangar_a11y_name_info_bar_close (self->info_bar);
 

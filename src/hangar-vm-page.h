@@ -14,6 +14,8 @@ GtkWidget *hangar_vm_page_new    (void);
 void       hangar_vm_page_set_vm (HangarVmPage *self,
                                   HangarVm     *vm);
 HangarVm  *hangar_vm_page_get_vm (HangarVmPage *self);
+/* The vm.* actions, for the window to offer their accelerators everywhere. */
+GActionGroup *hangar_vm_page_get_actions (HangarVmPage *self);
 void       hangar_vm_page_show_console (HangarVmPage *self);
 void       hangar_vm_page_set_connection_title (HangarVmPage *self,
                                                 const char   *title);

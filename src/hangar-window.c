@@ -463,6 +463,10 @@ hangar_window_init (HangarWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   hangar_a11y_name_info_bar_close (self->notice_bar);
+  /* vm.* accelerators (vm.snapshot) work wherever the focus is, e.g. in the
+   * sidebar; the actions are off while no VM is shown. */
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "vm",
+                                  hangar_vm_page_get_actions (self->vm_page));
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries,
                                    G_N_ELEMENTS (win_entries), self);

@@ -14,6 +14,7 @@
 
 #include "hangar-enums.h"
 #include "hangar-error.h"
+#include "hangar-snapshot.h"
 #include "hangar-vm.h"
 #include "hangar-vm-private.h"
 
@@ -783,6 +784,8 @@ run_delete (ActionData  *data,
       g_propagate_error (error, hangar_error_from_libvirt (what));
       return FALSE;
     }
+  /* Its snapshots went with it: so do their pictures. */
+  hangar_snapshot_remove_thumbnails (gvir_domain_get_uuid (data->domain));
 
   if (images == NULL)
     return TRUE;
