@@ -721,6 +721,10 @@ open_done (GObject      *source,
           return;
         }
 
+      /* A shared SSH connection may have outlived its link (ssh notices
+       * after 15 s): the next attempt logs in anew instead of riding it. */
+      if (!cancelled)
+        hangar_ssh_drop_shared (self->uri);
       /* A cancelled open may still run in its thread: release while the
        * state still says so. A failed one has returned. */
       if (!cancelled)

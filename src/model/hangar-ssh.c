@@ -16,6 +16,13 @@
 
 #define CONTROL_PERSIST_SECONDS 120
 
+/* What hangar-askpass needs from Hangar's environment. */
+static const char *const desktop_vars[] = {
+  "DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS",
+  "AT_SPI_BUS_ADDRESS", "GDK_BACKEND", "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES",
+  "GSETTINGS_BACKEND", "XDG_DATA_DIRS",
+};
+
 static char *
 askpass_path (void)
 {
@@ -24,6 +31,15 @@ askpass_path (void)
   if (env != NULL && *env != '\0')
     return g_strdup (env);
   return g_build_filename (HANGAR_LIBEXECDIR, "hangar-askpass", NULL);
+}
+
+static void
+on_tunnel_reaped (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  g_object_unref (source);
 }
 
 char *
@@ -36,6 +52,7 @@ hangar_ssh_prepare (GError **error)
   g_autofree char *q_control = g_shell_quote (control);
   g_autofree char *q_askpass = g_shell_quote (askpass);
   g_autofree char *script = NULL;
+  g_autoptr (GString) env = NULL;
 
   if (g_mkdir_with_parents (dir, 0700) < 0)
     {
@@ -47,16 +64,31 @@ hangar_ssh_prepare (GError **error)
     }
   g_chmod (dir, 0700);
 
-  /* libvirt passes few variables to ssh: the wrapper sets its own. */
+  /* libvirt passes few variables to ssh: the wrapper sets what the askpass
+   * dialog needs to appear on this desktop and to be accessible (the
+   * session bus carries AT-SPI's address). */
+  env = g_string_new (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (desktop_vars); i++)
+    {
+      const char *value = g_getenv (desktop_vars[i]);
+      g_autofree char *quoted = NULL;
+
+      if (value == NULL)
+        continue;
+      quoted = g_shell_quote (value);
+      g_string_append_printf (env, "%s=%s; export %s\n", desktop_vars[i], quoted,
+                              desktop_vars[i]);
+    }
   script = g_strdup_printf ("#!/bin/sh\n"
                             "# Written by Hangar: ssh with one shared connection per host.\n"
+                            "%s"
                             "SSH_ASKPASS=%s\n"
                             "SSH_ASKPASS_REQUIRE=prefer\n"
                             "export SSH_ASKPASS SSH_ASKPASS_REQUIRE\n"
                             "exec ssh -o ControlMaster=auto -o ControlPath=%s "
                             "-o ControlPersist=%d -o ServerAliveInterval=5 "
                             "-o ServerAliveCountMax=3 \"$@\"\n",
-                            q_askpass, q_control, CONTROL_PERSIST_SECONDS);
+                            env->str, q_askpass, q_control, CONTROL_PERSIST_SECONDS);
   if (!g_file_set_contents_full (wrapper, script, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0700,
                                  error))
     return NULL;
@@ -186,4 +218,50 @@ hangar_ssh_open_tunnel (const char   *uri,
       return -1;
     }
   return pair[0];
+}
+
+void
+hangar_ssh_drop_shared (const char *uri)
+{
+  HangarUriSpec spec = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *wrapper = NULL;
+  g_autofree char *port = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) process = NULL;
+
+  if (!hangar_uri_parse (uri, &spec, NULL) || spec.transport != HANGAR_TRANSPORT_SSH)
+    {
+      hangar_uri_spec_clear (&spec);
+      return;
+    }
+  dir = hangar_ssh_prepare (&error);
+  if (dir != NULL)
+    {
+      wrapper = g_build_filename (dir, "ssh", NULL);
+      g_ptr_array_add (argv, wrapper);
+      g_ptr_array_add (argv, (char *) "-O");
+      g_ptr_array_add (argv, (char *) "exit");
+      if (spec.port != 0)
+        {
+          port = g_strdup_printf ("%u", spec.port);
+          g_ptr_array_add (argv, (char *) "-p");
+          g_ptr_array_add (argv, port);
+        }
+      if (spec.user != NULL)
+        {
+          g_ptr_array_add (argv, (char *) "-l");
+          g_ptr_array_add (argv, spec.user);
+        }
+      g_ptr_array_add (argv, (char *) "--");
+      g_ptr_array_add (argv, spec.host);
+      g_ptr_array_add (argv, NULL);
+      process = g_subprocess_newv ((const char *const *) argv->pdata,
+                                   G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                   G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+      if (process != NULL)
+        g_subprocess_wait_async (g_object_ref (process), NULL, on_tunnel_reaped, NULL);
+    }
+  hangar_uri_spec_clear (&spec);
 }

@@ -27,4 +27,9 @@ int          hangar_ssh_open_tunnel    (const char   *uri,
                                         GSubprocess **process,
                                         GError      **error);
 
+/* Asks the shared SSH connection to @uri's host to end (ssh -O exit), so
+ * that the next connection logs in anew instead of waiting on a link that
+ * died. Does nothing for URIs that are not qemu+ssh. Never waits. */
+void         hangar_ssh_drop_shared    (const char   *uri);
+
 G_END_DECLS

@@ -27,6 +27,12 @@ down () {
   fi
   ip link del "$host_if" 2>/dev/null || true
   ip netns del "$ns" 2>/dev/null || true
+  # ssh records host keys in the passwd home's known_hosts whatever $HOME
+  # says; the test host gets a new key each time, so forget its address.
+  local known
+  known=$(getent passwd "$(id -u)" | cut -d: -f6)/.ssh/known_hosts
+  if [ -f "$known" ]; then ssh-keygen -q -R "$addr" -f "$known" >/dev/null 2>&1 || true; fi
+  rm -f "$known.old"
 }
 
 case $cmd in
@@ -61,8 +67,11 @@ rm -f "$dir"/id_* "$dir/host_key" "$dir/host_key.pub"
 # log tells Hangar's logins apart.
 ssh-keygen -q -t ed25519 -N '' -C hangar-test -f "$dir/id_ed25519"
 ssh-keygen -q -t ed25519 -N '' -C hangar-harness -f "$dir/id_harness"
+# A key with a passphrase: Hangar has to ask for it (hangar-askpass).
+ssh-keygen -q -t ed25519 -N 'hangar-secret' -C hangar-passphrase -f "$dir/id_passphrase"
 ssh-keygen -q -t ed25519 -N '' -C hangar-remote-host -f "$dir/host_key"
-cat "$dir/id_ed25519.pub" "$dir/id_harness.pub" > "$home/.ssh/authorized_keys"
+cat "$dir/id_ed25519.pub" "$dir/id_harness.pub" "$dir/id_passphrase.pub" \
+  > "$home/.ssh/authorized_keys"
 chown -R "$user:" "$home"
 chmod 755 "$dir"
 chmod 700 "$home/.ssh"
@@ -98,7 +107,16 @@ mkdir -p /run/sshd
 ip netns exec "$ns" /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
 
 uri="qemu+ssh://$user@$addr/session?keyfile=$dir/id_ed25519&no_verify=1"
-harness_uri="qemu+ssh://$user@$addr/session?keyfile=$dir/id_harness&no_verify=1"
+# The harness's own ssh never records the host key, so that Hangar meets it
+# as unknown.
+cat > "$dir/harness-ssh" <<'SH'
+#!/bin/sh
+exec ssh -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o LogLevel=ERROR "$@"
+SH
+chmod 755 "$dir/harness-ssh"
+harness_uri="qemu+ssh://$user@$addr/session?keyfile=$dir/id_harness&command=$dir/harness-ssh"
+# No no_verify: the unknown host key is asked about too.
+passphrase_uri="qemu+ssh://$user@$addr/session?keyfile=$dir/id_passphrase"
 cat > "$dir/env" <<ENV
 NS=$ns
 HOST_IF=$host_if
@@ -107,7 +125,10 @@ REMOTE_USER=$user
 KEY=$dir/id_ed25519
 URI='$uri'
 HARNESS_URI='$harness_uri'
+PASSPHRASE_URI='$passphrase_uri'
+PASSPHRASE=hangar-secret
 KEY_FINGERPRINT=$(ssh-keygen -l -f "$dir/id_ed25519.pub" | cut -d' ' -f2)
+PASSPHRASE_KEY_FINGERPRINT=$(ssh-keygen -l -f "$dir/id_passphrase.pub" | cut -d' ' -f2)
 ENV
 for i in $(seq 50); do
   if ssh -q -i "$dir/id_harness" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \

@@ -76,7 +76,7 @@ class Remote:
 
     def logins(self):
         """Logins with Hangar's key (the harness has a key of its own)."""
-        key = self.env['KEY_FINGERPRINT']
+        key = self.env['PASSPHRASE_KEY_FINGERPRINT']
         with open(os.path.join(self.dir, 'sshd.log')) as f:
             return sum(1 for line in f if 'Accepted publickey' in line and key in line)
 
@@ -136,6 +136,58 @@ def text_pixels(pixbuf):
     return count
 
 
+def askpass_dialog(title):
+    desktop = lc.fresh(pyatspi.Registry.getDesktop(0))
+    seen = []
+    for i in range(desktop.childCount):
+        app = desktop.getChildAtIndex(i)
+        if app is not None:
+            seen.append(lc.fresh(app).name)
+        if app is None or app.name != 'hangar-askpass':
+            continue
+        for j in range(app.childCount):
+            d = lc.fresh(app.getChildAtIndex(j))
+            if d is not None and d.name == title and lc.showing(d):
+                return d
+            seen.append(f'{app.name}: {d.name if d else None!r}')
+    askpass_dialog.seen = seen
+    return None
+
+
+def step_askpass(remote):
+    """ssh asks, through hangar-askpass, to trust the unknown host, then for
+    the key's passphrase; a person answers both."""
+    try:
+        d = lc.wait_for('the "Unknown Host" question', lambda: askpass_dialog('Unknown Host'),
+                        timeout=60)
+    except Failure as e:
+        raise Failure(f'{e}; AT-SPI apps: {getattr(askpass_dialog, "seen", None)!r}; '
+                      f'askpass processes: ' +
+                      subprocess.run(['pgrep', '-af', 'askpass'], capture_output=True,
+                                     text=True).stdout)
+    question = ' '.join(lc.text_of(a) for a in lc.find_all(d, pyatspi.ROLE_LABEL))
+    if '10.231.0.2' not in question or 'fingerprint' not in question:
+        raise Failure(f'the host key question reads {question!r}')
+    lc.screenshot('askpass-host-key.png', d)
+    lc.click(lc.wait_for('"Trust This Host"',
+                         lambda: lc.find(d, pyatspi.ROLE_PUSH_BUTTON, 'Trust This Host')))
+    d = lc.wait_for('the passphrase question', lambda: askpass_dialog('SSH Authentication'),
+                    timeout=30)
+    prompt = ' '.join(lc.text_of(a) for a in lc.find_all(d, pyatspi.ROLE_LABEL))
+    if 'id_passphrase' not in prompt:
+        raise Failure(f'the passphrase prompt reads {prompt!r}')
+    lc.screenshot('askpass-passphrase.png', d)
+    entry = lc.wait_for('the passphrase field',
+                        lambda: lc.find(d, pyatspi.ROLE_PASSWORD_TEXT, 'Password or passphrase'))
+    lc.click(entry)
+    lc.type_text(remote.env['PASSPHRASE'])
+    lc.keys('Return')
+    lc.wait_for('the askpass dialog to close',
+                lambda: askpass_dialog('SSH Authentication') is None, timeout=10)
+    ok('hangar-askpass asked to trust the unknown host (its fingerprint shown) and for the '
+       'key\'s passphrase; both answered there, no terminal involved')
+
+
 def step_connected(h, remote):
     texts = lc.wait_for(f'the "{CONNECTION}" row with its VM',
                         lambda: (lambda t: any(r.startswith(VM + '\n') for r in t) and t)(
@@ -146,7 +198,7 @@ def step_connected(h, remote):
     vm_rows = [t for t in texts if t.startswith(VM + '\n')]
     if vm_rows != [VM + '\nShut off']:
         raise Failure(f'expected "{VM}" shut off, rows: {texts!r}')
-    ok(f'hangar --connect {remote.uri.split("?")[0]}: the sidebar lists "{CONNECTION}" '
+    ok(f'hangar --connect {remote.env["PASSPHRASE_URI"].split("?")[0]}: the sidebar lists "{CONNECTION}" '
        f'with "{VM}", shut off')
 
 
@@ -186,9 +238,11 @@ def step_console(h, remote, proc):
     logins = remote.logins()
     if logins != 1:
         raise Failure(f'sshd accepted {logins} logins; libvirt and the console should share one')
+    if askpass_dialog('SSH Authentication') or askpass_dialog('Unknown Host'):
+        raise Failure('the console tunnel asked for the passphrase again')
     ok(f'Console: a guest frame came through the SSH tunnel ({took:.1f} s after the click); the display '
        f'shows the guest\'s text ({shown} pixels, libvirt\'s screenshot {ref}); sshd saw one '
-       f'login for libvirt and the console')
+       f'login for libvirt and the console, and no second passphrase question')
     lc.screenshot('remote-console.png')
 
 
@@ -220,10 +274,31 @@ def step_reconnect(h, remote):
     button = lc.wait_for('the "Reconnect" button',
                          lambda: lc.find(h.frame, pyatspi.ROLE_PUSH_BUTTON, 'Reconnect'))
     lc.click(button)
-    lc.wait_for(f'"{VM}" running again',
-                lambda: f'{VM}\nRunning' in h.row_texts() and
-                f'{CONNECTION}\n1 VM' in h.row_texts(), timeout=60)
-    ok('link back, Reconnect: the connection lists "rguest" running again')
+    asked = []
+
+    def back():
+        # A shared SSH connection that died with the link means a new login:
+        # the passphrase is asked again, as a person would answer it.
+        d = askpass_dialog('SSH Authentication')
+        if d is not None:
+            entry = lc.find(d, pyatspi.ROLE_PASSWORD_TEXT, 'Password or passphrase')
+            if entry is not None:
+                lc.click(entry)
+                lc.type_text(remote.env['PASSPHRASE'])
+                lc.keys('Return')
+                asked.append(time.monotonic())
+                time.sleep(0.5)
+        rows = h.row_texts()
+        return f'{VM}\nRunning' in rows and f'{CONNECTION}\n1 VM' in rows
+    try:
+        lc.wait_for(f'"{VM}" running again', back, timeout=60, interval=0.3)
+    except Failure:
+        # One more Reconnect, as a person would after a failed attempt.
+        lc.click(lc.wait_for('the "Reconnect" button',
+                             lambda: lc.find(h.frame, pyatspi.ROLE_PUSH_BUTTON, 'Reconnect')))
+        lc.wait_for(f'"{VM}" running again', back, timeout=60, interval=0.3)
+    ok(f'link back, Reconnect: the connection lists "rguest" running again '
+       f'({len(asked)} passphrase question(s) on the way)')
 
 
 def main():
@@ -244,7 +319,9 @@ def main():
         ok(f'remote host up: sshd and libvirt in a network namespace, "{VM}" defined '
            f'({domtype})')
         current = 'start hangar'
-        proc = start_hangar(remote.uri)
+        proc = start_hangar(remote.env['PASSPHRASE_URI'])
+        current = 'askpass'
+        step_askpass(remote)
         lc.read_ready(proc, timeout=60)
         current = 'find hangar'
         h = lc.step_find_app(proc)
