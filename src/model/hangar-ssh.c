@@ -95,6 +95,28 @@ hangar_ssh_prepare (GError **error)
   return g_steal_pointer (&dir);
 }
 
+/* Adds -p PORT and -l USER for @spec to @argv (which borrows them); returns
+ * the port string for the caller to free. */
+static char *
+add_login_args (GPtrArray           *argv,
+                const HangarUriSpec *spec)
+{
+  char *port = NULL;
+
+  if (spec->port != 0)
+    {
+      port = g_strdup_printf ("%u", spec->port);
+      g_ptr_array_add (argv, (char *) "-p");
+      g_ptr_array_add (argv, port);
+    }
+  if (spec->user != NULL)
+    {
+      g_ptr_array_add (argv, (char *) "-l");
+      g_ptr_array_add (argv, spec->user);
+    }
+  return port;
+}
+
 char *
 hangar_ssh_libvirt_uri (const char  *uri,
                         GError     **error)
@@ -171,17 +193,7 @@ hangar_ssh_open_tunnel (const char   *uri,
   wrapper = g_build_filename (dir, "ssh", NULL);
   g_ptr_array_add (argv, wrapper);
   g_ptr_array_add (argv, (char *) "-T");
-  if (spec.port != 0)
-    {
-      port = g_strdup_printf ("%u", spec.port);
-      g_ptr_array_add (argv, (char *) "-p");
-      g_ptr_array_add (argv, port);
-    }
-  if (spec.user != NULL)
-    {
-      g_ptr_array_add (argv, (char *) "-l");
-      g_ptr_array_add (argv, spec.user);
-    }
+  port = add_login_args (argv, &spec);
   if (keyfile != NULL)
     {
       g_ptr_array_add (argv, (char *) "-i");
@@ -243,17 +255,7 @@ hangar_ssh_drop_shared (const char *uri)
       g_ptr_array_add (argv, wrapper);
       g_ptr_array_add (argv, (char *) "-O");
       g_ptr_array_add (argv, (char *) "exit");
-      if (spec.port != 0)
-        {
-          port = g_strdup_printf ("%u", spec.port);
-          g_ptr_array_add (argv, (char *) "-p");
-          g_ptr_array_add (argv, port);
-        }
-      if (spec.user != NULL)
-        {
-          g_ptr_array_add (argv, (char *) "-l");
-          g_ptr_array_add (argv, spec.user);
-        }
+      port = add_login_args (argv, &spec);
       g_ptr_array_add (argv, (char *) "--");
       g_ptr_array_add (argv, spec.host);
       g_ptr_array_add (argv, NULL);

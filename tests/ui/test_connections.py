@@ -18,7 +18,7 @@ import pyatspi
 
 import tap
 import test_lifecycle as lc
-from tap import Failure, diag, not_ok, ok
+from tap import Failure, diag, ok
 
 FAILURE_SHOT = 'connections-failure.png'
 
@@ -240,25 +240,10 @@ def main():
         current = 'stderr'
         lc.step_stderr(proc)
     except (Failure, GLib_Error, subprocess.SubprocessError, OSError, LookupError) as e:
-        not_ok(current, e)
-        try:
-            diag(f'screenshot at failure: {lc.screenshot(FAILURE_SHOT)}')
-        except Exception as shot_error:  # noqa: BLE001 - best effort
-            diag(f'no failure screenshot: {shot_error}')
-        if proc is not None:
-            diag('hangar stderr:\n' + lc.hangar_stderr(proc)[-4000:])
-        print(f'1..{tap.count()}')
-        print(f'Bail out! {current} failed', flush=True)
-        return 1
+        return lc.bail_out(current, e, proc, FAILURE_SHOT)
     finally:
         listener.close()
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        lc.stop_hangar(proc)
         subprocess.run(['rm', '-rf', workdir], check=False)
     print(f'1..{tap.count()}', flush=True)
     return 0

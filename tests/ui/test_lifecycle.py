@@ -310,6 +310,37 @@ def hangar_stderr(proc):
     return proc.stderr_log.read()
 
 
+def stop_hangar(proc):
+    """Ends a hangar the test started, if it still runs."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def bail_out(current, error, proc, shot, describe=None):
+    """Reports the failed step with a screenshot, what describe() says of the
+    window and hangar's stderr, ends the TAP plan; returns the exit status."""
+    not_ok(current, error)
+    try:
+        diag(f'screenshot at failure: {screenshot(shot)}')
+    except Exception as shot_error:  # noqa: BLE001 - best effort
+        diag(f'no failure screenshot: {shot_error}')
+    if describe is not None:
+        try:
+            describe()
+        except Exception as more:  # noqa: BLE001 - best effort
+            diag(f'(could not read the window: {more})')
+    if proc is not None:
+        diag('hangar stderr:\n' + hangar_stderr(proc)[-4000:])
+    print(f'1..{tap.count()}')
+    print(f'Bail out! {current} failed', flush=True)
+    return 1
+
+
 # ---------------------------------------------------------------------------
 # The steps
 
@@ -679,32 +710,14 @@ def main():
         for current, step in steps:
             step()
     except (Failure, GLib.Error, subprocess.SubprocessError, OSError) as e:
-        not_ok(current, e)
-        try:
-            path = screenshot(FAILURE_SHOT)
-            diag(f'screenshot at failure: {path}')
-        except Exception as shot_error:  # noqa: BLE001 - best effort
-            diag(f'no failure screenshot: {shot_error}')
-        if h is not None:
-            try:
+        def describe():
+            if h is not None:
                 diag(f'sidebar rows: {h.row_texts()!r}')
                 diag(f'state label: {h.state_text()!r}')
                 diag(f'visible buttons: {sorted(h.buttons())}')
-            except Exception as more:  # noqa: BLE001 - best effort
-                diag(f'(could not read the window: {more})')
-        if proc is not None:
-            diag('hangar stderr:\n' + hangar_stderr(proc)[-4000:])
-        print(f'1..{tap.count()}')
-        print(f'Bail out! {current} failed', flush=True)
-        return 1
+        return bail_out(current, e, proc, FAILURE_SHOT, describe)
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_hangar(proc)
     print(f'1..{tap.count()}', flush=True)
     return 0
 

@@ -23,7 +23,7 @@ import pyatspi  # noqa: E402
 
 import tap  # noqa: E402
 import test_lifecycle as lc  # noqa: E402
-from tap import Failure, diag, not_ok, ok  # noqa: E402
+from tap import Failure, diag, ok  # noqa: E402
 
 SRCDIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REMOTE_HOST = os.path.join(SRCDIR, 'remote', 'remote-host.sh')
@@ -354,29 +354,12 @@ def main():
         print(f'1..0 # SKIP {e}', flush=True)
         return 77
     except (Failure, GLib.Error, subprocess.SubprocessError, OSError, LookupError) as e:
-        not_ok(current, e)
-        try:
-            diag(f'screenshot at failure: {lc.screenshot(FAILURE_SHOT)}')
-        except Exception as shot_error:  # noqa: BLE001 - best effort
-            diag(f'no failure screenshot: {shot_error}')
-        if h is not None:
-            try:
+        def describe():
+            if h is not None:
                 diag(f'sidebar rows: {h.row_texts()!r}')
-            except Exception:  # noqa: BLE001 - best effort
-                pass
-        if proc is not None:
-            diag('hangar stderr:\n' + lc.hangar_stderr(proc)[-4000:])
-        print(f'1..{tap.count()}')
-        print(f'Bail out! {current} failed', flush=True)
-        return 1
+        return lc.bail_out(current, e, proc, FAILURE_SHOT, describe)
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        lc.stop_hangar(proc)
         if remote is not None:
             try:
                 remote.link(True)
