@@ -1,0 +1,99 @@
+/* hangar-vm-builder.h: what the new-VM wizard decides, and the domain it
+ * becomes: defaults from libosinfo, name rules, and an atomic create (disk
+ * image, then the domain; a failure leaves nothing behind). */
+#pragma once
+
+#include <gio/gio.h>
+#include <libvirt-gconfig/libvirt-gconfig.h>
+#include <osinfo/osinfo.h>
+
+#include "hangar-connection.h"
+#include "hangar-os-db.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  HANGAR_FIRMWARE_BIOS,
+  HANGAR_FIRMWARE_UEFI,
+} HangarFirmware;
+
+typedef struct
+{
+  char           *name;
+  OsinfoOs       *os;            /* NULL: generic / unknown */
+  guint64         memory_mib;
+  guint           vcpus;
+  guint64         disk_gib;      /* new qcow2 disk; 0 with no import: no disk */
+  char           *import_path;   /* an existing image to use instead */
+  char           *media_path;    /* install ISO, or NULL */
+  HangarFirmware  firmware;
+  gboolean        uefi_only;     /* the OS supports nothing else */
+  gboolean        virtio_disk;
+  gboolean        virtio_net;
+  gboolean        virtio_gpu;
+  guint64         min_memory_mib; /* the OS's minimum, 0 when unknown */
+} HangarVmSpec;
+
+#define HANGAR_GENERIC_MEMORY_MIB 2048
+#define HANGAR_GENERIC_VCPUS      2
+#define HANGAR_GENERIC_DISK_GIB   20
+
+void              hangar_vm_spec_init        (HangarVmSpec *spec);
+void              hangar_vm_spec_clear       (HangarVmSpec *spec);
+/* Sets the OS (NULL: generic) and every default that follows from it:
+ * resources (recommended, else twice the minimum, else generic), firmware
+ * (UEFI for UEFI-only OSes), virtio disk/NIC/GPU from its device support. */
+void              hangar_vm_spec_set_os      (HangarVmSpec *spec,
+                                              OsinfoOs     *os);
+
+/* Letters, digits, "_", "." and "-"; not already a VM of @vms (HangarVm). */
+gboolean          hangar_vm_name_check       (const char  *name,
+                                              GListModel  *vms,
+                                              GError     **error);
+/* The OS's short id ("debian12"), else "vm", made unique with -2, -3, … */
+char             *hangar_vm_name_suggest     (OsinfoOs    *os,
+                                              GListModel  *vms);
+
+/* The domain for @spec with its disk at @disk_path (format @disk_format),
+ * built with libvirt-gconfig objects only. @kvm: hardware virtualization;
+ * @nat_network: use libvirt's "default" network instead of user-mode. */
+GVirConfigDomain *hangar_vm_spec_to_config   (const HangarVmSpec *spec,
+                                              const char         *disk_path,
+                                              const char         *disk_format,
+                                              gboolean            kvm,
+                                              gboolean            nat_network);
+
+/* Where new disk images of the embedded connection go:
+ * $XDG_DATA_HOME/hangar/images. */
+char             *hangar_vm_images_dir       (void);
+
+/* Creates the disk image (qemu-img, after checking free space) and defines
+ * the domain on @connection; the result is the new VM's name. On any failure
+ * the image it made is removed and no domain is left. */
+void              hangar_vm_create_async     (HangarConnection    *connection,
+                                              const HangarVmSpec  *spec,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+char             *hangar_vm_create_finish    (HangarConnection  *connection,
+                                              GAsyncResult      *result,
+                                              GError           **error);
+
+/* The OS on install media (an ISO), or NULL without error when libosinfo
+ * does not know it. */
+void              hangar_media_identify_async  (HangarOsDb          *db,
+                                                const char          *path,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+OsinfoOs         *hangar_media_identify_finish (HangarOsDb    *db,
+                                                GAsyncResult  *result,
+                                                GError       **error);
+
+/* The format of a disk image as qemu-img reads it ("qcow2", "raw", "vmdk",
+ * "vdi", …), never guessed from its name. Blocking: call from a thread. */
+char             *hangar_disk_image_format   (const char   *path,
+                                              GError      **error);
+
+G_END_DECLS

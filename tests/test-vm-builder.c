@@ -1,0 +1,378 @@
+/* test-vm-builder.c: the new-VM wizard's model on libvirt's test driver:
+ * defaults from Debian's osinfo-db (Debian 11, Windows 11 UEFI-only, the
+ * generic fallback), name rules and suggestions, the domain it builds (read
+ * back from libvirt), and creates that leave nothing behind on bad input. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <libvirt-gconfig/libvirt-gconfig.h>
+#include <libvirt-gobject/libvirt-gobject.h>
+#include <libvirt/libvirt.h>
+
+#include "hangar-error.h"
+#include "hangar-test-util.h"
+#include "hangar-vm-builder.h"
+
+static OsinfoDb *db;
+
+static OsinfoOs *
+find_os (const char *short_id)
+{
+  g_autoptr (OsinfoOsList) list = osinfo_db_get_os_list (db);
+
+  for (int i = 0; i < osinfo_list_get_length (OSINFO_LIST (list)); i++)
+    {
+      OsinfoOs *os = OSINFO_OS (osinfo_list_get_nth (OSINFO_LIST (list), i));
+
+      if (g_strcmp0 (osinfo_product_get_short_id (OSINFO_PRODUCT (os)), short_id) == 0)
+        return g_object_ref (os);
+    }
+  g_error ("osinfo-db has no %s", short_id);
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr (OsinfoOs) debian = find_os ("debian11");
+  g_autoptr (OsinfoOs) win = find_os ("win11");
+  HangarVmSpec spec;
+
+  hangar_vm_spec_init (&spec);
+  /* Generic: 2 GiB, 2 vCPUs, 20 GiB, no virtio, BIOS. */
+  g_assert_cmpuint (spec.memory_mib, ==, 2048);
+  g_assert_cmpuint (spec.vcpus, ==, 2);
+  g_assert_cmpuint (spec.disk_gib, ==, 20);
+  g_assert_false (spec.virtio_disk || spec.virtio_net || spec.virtio_gpu);
+  g_assert_cmpint (spec.firmware, ==, HANGAR_FIRMWARE_BIOS);
+
+  /* Debian 11 recommends 1 GiB and 20 GiB, says no vCPU count: twice its
+   * minimum of 1. It has virtio drivers. */
+  hangar_vm_spec_set_os (&spec, debian);
+  g_assert_cmpuint (spec.memory_mib, ==, 1024);
+  g_assert_cmpuint (spec.min_memory_mib, ==, 1024);
+  g_assert_cmpuint (spec.vcpus, ==, 2);
+  g_assert_cmpuint (spec.disk_gib, ==, 20);
+  g_assert_true (spec.virtio_disk);
+  g_assert_true (spec.virtio_net);
+  g_assert_cmpint (spec.firmware, ==, HANGAR_FIRMWARE_BIOS);
+  g_assert_false (spec.uefi_only);
+
+  /* Windows 11 recommends nothing: twice its minimum (4 GiB, 2 CPUs,
+   * 64 GiB); it supports only UEFI and has no virtio drivers in the box. */
+  hangar_vm_spec_set_os (&spec, win);
+  g_assert_cmpuint (spec.memory_mib, ==, 8192);
+  g_assert_cmpuint (spec.vcpus, ==, 4);
+  g_assert_cmpuint (spec.disk_gib, ==, 128);
+  g_assert_true (spec.uefi_only);
+  g_assert_cmpint (spec.firmware, ==, HANGAR_FIRMWARE_UEFI);
+  g_assert_false (spec.virtio_disk);
+  g_assert_false (spec.virtio_net);
+
+  /* Back to generic. */
+  hangar_vm_spec_set_os (&spec, NULL);
+  g_assert_null (spec.os);
+  g_assert_cmpuint (spec.memory_mib, ==, 2048);
+  hangar_vm_spec_clear (&spec);
+}
+
+static void
+test_names (void)
+{
+  g_autoptr (HangarConnection) connection = hangar_connection_new ("test:///default", NULL);
+  g_autoptr (OsinfoOs) debian = find_os ("debian11");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *suggested = NULL;
+  g_autofree char *generic = NULL;
+  const char *bad[] = { "", "my vm", "a/b", "vm$", "déjà", "-x", ".hidden",
+                        "0123456789012345678901234567890123456789012345678901234567890123456789" };
+
+  g_assert_true (hangar_test_open_connection (connection, 10000, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_clear_error (&error);
+      g_assert_false (hangar_vm_name_check (bad[i], hangar_connection_get_vms (connection),
+                                            &error));
+      g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+      g_test_message ("%s: %s", bad[i], error->message);
+    }
+  g_clear_error (&error);
+  g_assert_false (hangar_vm_name_check ("test", hangar_connection_get_vms (connection), &error));
+  g_assert_nonnull (strstr (error->message, "already"));
+  g_clear_error (&error);
+  g_assert_true (hangar_vm_name_check ("debian11_web-1.2", hangar_connection_get_vms (connection),
+                                       &error));
+
+  suggested = hangar_vm_name_suggest (debian, hangar_connection_get_vms (connection));
+  g_assert_cmpstr (suggested, ==, "debian11");
+  generic = hangar_vm_name_suggest (NULL, hangar_connection_get_vms (connection));
+  g_assert_cmpstr (generic, ==, "vm");
+}
+
+typedef struct
+{
+  HangarConnection *connection;
+  char             *images;   /* $XDG_DATA_HOME/hangar/images */
+  char             *iso;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fixture->connection = hangar_connection_new ("test:///default", NULL);
+  g_assert_true (hangar_test_open_connection (fixture->connection, 10000, &error));
+  fixture->images = hangar_vm_images_dir ();
+  fixture->iso = g_build_filename (g_get_user_data_dir (), "install.iso", NULL);
+  g_mkdir_with_parents (g_get_user_data_dir (), 0700);
+  g_assert_true (g_file_set_contents (fixture->iso, "not really an ISO", -1, NULL));
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  hangar_connection_close (fixture->connection);
+  g_clear_object (&fixture->connection);
+  g_unlink (fixture->iso);
+  g_free (fixture->iso);
+  g_free (fixture->images);
+}
+
+static char *
+create (Fixture            *fixture,
+        const HangarVmSpec *spec,
+        GError            **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  hangar_vm_create_async (fixture->connection, spec, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 60 * 1000);
+  return hangar_vm_create_finish (fixture->connection, result, error);
+}
+
+static GVirConfigDomain *
+libvirt_config (Fixture    *fixture,
+                const char *name)
+{
+  GVirConnection *gvir = hangar_connection_get_gvir (fixture->connection);
+  g_autoptr (GError) error = NULL;
+  GVirDomain *domain;
+  GVirConfigDomain *config;
+
+  g_assert_true (gvir_connection_fetch_domains (gvir, NULL, &error));
+  domain = gvir_connection_find_domain_by_name (gvir, name);
+  g_assert_nonnull (domain);
+  config = gvir_domain_get_config (domain, GVIR_DOMAIN_XML_INACTIVE, &error);
+  g_assert_no_error (error);
+  g_object_unref (domain);
+  return config;
+}
+
+static void
+test_create (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  g_autoptr (OsinfoOs) debian = find_os ("debian11");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *image = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *os_id = NULL;
+  GVirConfigDomain *config;
+  GList *devices;
+  guint disks = 0, cdroms = 0, nics = 0, channels = 0, tablets = 0;
+  gboolean spice = FALSE, virtio_video = FALSE;
+  HangarVmSpec spec;
+
+  hangar_vm_spec_init (&spec);
+  hangar_vm_spec_set_os (&spec, debian);
+  spec.name = hangar_vm_name_suggest (debian, hangar_connection_get_vms (fixture->connection));
+  spec.disk_gib = 1;
+  spec.media_path = g_strdup (fixture->iso);
+  name = create (fixture, &spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, "debian11");
+
+  /* The image exists, and is qcow2 for qemu-img. */
+  image = g_build_filename (fixture->images, "debian11.qcow2", NULL);
+  {
+    g_autofree char *format = hangar_disk_image_format (image, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (format, ==, "qcow2");
+  }
+
+  /* libvirt has the domain the wizard described. */
+  config = libvirt_config (fixture, name);
+  g_assert_cmpuint (gvir_config_domain_get_memory (config), ==, 1024 * 1024);
+  g_assert_cmpuint (gvir_config_domain_get_vcpus (config), ==, 2);
+  devices = gvir_config_domain_get_devices (config);
+  for (GList *l = devices; l != NULL; l = l->next)
+    {
+      if (GVIR_CONFIG_IS_DOMAIN_DISK (l->data))
+        {
+          GVirConfigDomainDisk *disk = l->data;
+
+          if (gvir_config_domain_disk_get_guest_device_type (disk) ==
+              GVIR_CONFIG_DOMAIN_DISK_GUEST_DEVICE_CDROM)
+            {
+              cdroms++;
+              g_assert_cmpstr (gvir_config_domain_disk_get_source (disk), ==, fixture->iso);
+            }
+          else
+            {
+              disks++;
+              g_assert_cmpstr (gvir_config_domain_disk_get_source (disk), ==, image);
+              /* (libvirt-gconfig 4.0 reads every bus back as IDE; the XML
+               * below says virtio.) */
+              g_assert_cmpstr (gvir_config_domain_disk_get_target_dev (disk), ==, "vda");
+              {
+                GVirConfigDomainDiskDriver *driver = gvir_config_domain_disk_get_driver (disk);
+
+                g_assert_cmpint (gvir_config_domain_disk_driver_get_format (driver), ==,
+                                 GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2);
+                g_object_unref (driver);
+              }
+            }
+        }
+      else if (GVIR_CONFIG_IS_DOMAIN_INTERFACE (l->data))
+        {
+          nics++;
+          g_assert_true (GVIR_CONFIG_IS_DOMAIN_INTERFACE_USER (l->data));
+          g_assert_cmpstr (gvir_config_domain_interface_get_model (l->data), ==, "virtio");
+        }
+      else if (GVIR_CONFIG_IS_DOMAIN_GRAPHICS_SPICE (l->data))
+        spice = TRUE;
+      else if (GVIR_CONFIG_IS_DOMAIN_VIDEO (l->data))
+        virtio_video = gvir_config_domain_video_get_model (l->data) ==
+                       GVIR_CONFIG_DOMAIN_VIDEO_MODEL_VIRTIO;
+      else if (GVIR_CONFIG_IS_DOMAIN_CHANNEL (l->data))
+        channels++;
+      else if (GVIR_CONFIG_IS_DOMAIN_INPUT (l->data) &&
+               gvir_config_domain_input_get_device_type (l->data) ==
+               GVIR_CONFIG_DOMAIN_INPUT_DEVICE_TABLET)
+        tablets++;
+    }
+  g_list_free_full (devices, g_object_unref);
+  g_assert_cmpuint (disks, ==, 1);
+  g_assert_cmpuint (cdroms, ==, 1);
+  g_assert_cmpuint (nics, ==, 1);
+  g_assert_true (spice);
+  g_assert_cmpuint (channels, ==, 2);
+  g_assert_cmpuint (tablets, ==, 1);
+  g_assert_cmpint (gvir_config_domain_os_get_machine (gvir_config_domain_get_os (config)) != NULL,
+                   ==, TRUE);
+  /* The display listens on nothing. */
+  xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (config));
+  g_assert_nonnull (strstr (xml, "<listen type=\"none\"/>"));
+  g_assert_nonnull (strstr (xml, "<target dev=\"vda\" bus=\"virtio\"/>"));
+  g_assert_nonnull (strstr (xml, "q35"));
+  /* The sidebar's OS name comes from this metadata. */
+  os_id = gvir_config_domain_get_custom_xml (config, HANGAR_LIBOSINFO_XMLNS);
+  g_assert_nonnull (os_id);
+  g_assert_nonnull (strstr (os_id, "http://debian.org/debian/11"));
+  (void) virtio_video;
+  g_object_unref (config);
+
+  /* The same name again: refused, the image left alone. */
+  {
+    g_autofree char *again = NULL;
+
+    again = create (fixture, &spec, &error);
+    g_assert_null (again);
+    g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+    g_clear_error (&error);
+    g_assert_true (g_file_test (image, G_FILE_TEST_EXISTS));
+  }
+  g_unlink (image);
+  hangar_vm_spec_clear (&spec);
+}
+
+static gboolean
+never (gpointer user_data)
+{
+  return FALSE;
+}
+
+static void
+test_create_refused (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *huge = g_build_filename (fixture->images, "huge.qcow2", NULL);
+  g_autofree char *bad = g_build_filename (fixture->images, "bad name.qcow2", NULL);
+  guint before = g_list_model_get_n_items (hangar_connection_get_vms (fixture->connection));
+  HangarVmSpec spec;
+
+  hangar_vm_spec_init (&spec);
+  spec.name = g_strdup ("bad name");
+  name = create (fixture, &spec, &error);
+  g_assert_null (name);
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+  g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  /* More than the disk has: refused before anything is made. */
+  g_free (spec.name);
+  spec.name = g_strdup ("huge");
+  spec.disk_gib = G_GUINT64_CONSTANT (1) << 30;  /* an exbibyte */
+  name = create (fixture, &spec, &error);
+  g_assert_null (name);
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_IO);
+  g_test_message ("%s", error->message);
+  g_assert_false (g_file_test (huge, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  /* Events of anything defined would arrive meanwhile. */
+  hangar_test_wait_until (never, NULL, 200);
+  g_assert_cmpuint (g_list_model_get_n_items (hangar_connection_get_vms (fixture->connection)),
+                    ==, before);
+
+  /* libvirt refuses the domain (no memory): the image made for it goes. */
+  {
+    g_autofree char *undo = g_build_filename (fixture->images, "undo.qcow2", NULL);
+
+    g_free (spec.name);
+    spec.name = g_strdup ("undo");
+    spec.disk_gib = 1;
+    spec.memory_mib = 0;
+    name = create (fixture, &spec, &error);
+    g_assert_null (name);
+    g_assert_nonnull (error);
+    g_test_message ("%s", error->message);
+    g_assert_false (g_file_test (undo, G_FILE_TEST_EXISTS));
+    g_clear_error (&error);
+  }
+  hangar_vm_spec_clear (&spec);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *data = g_dir_make_tmp ("hvb-XXXXXX", NULL);
+  g_autoptr (HangarOsDb) os_db = NULL;
+  int status;
+
+  /* Images go to a private data folder (set before GLib caches it). */
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_test_init (&argc, &argv, NULL);
+  hangar_test_init (&argc, &argv);
+  os_db = hangar_os_db_new ();
+  db = hangar_os_db_ensure_loaded (os_db);
+
+  g_test_add_func ("/vm-builder/defaults", test_defaults);
+  g_test_add_func ("/vm-builder/names", test_names);
+  g_test_add ("/vm-builder/create", Fixture, NULL, fixture_set_up, test_create, fixture_tear_down);
+  g_test_add ("/vm-builder/create-refused", Fixture, NULL, fixture_set_up, test_create_refused,
+              fixture_tear_down);
+  status = g_test_run ();
+  g_autofree char *images = g_build_filename (data, "hangar", "images", NULL);
+  g_rmdir (images);
+  g_autofree char *hangar = g_build_filename (data, "hangar", NULL);
+  g_rmdir (hangar);
+  g_rmdir (data);
+  return status;
+}
