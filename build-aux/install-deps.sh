@@ -31,6 +31,8 @@ test_pkgs=(
   # tests/remote/remote-host.sh: a remote host in a network namespace (sshd, and
   # libvirtd --session started there by virt-ssh-helper)
   openssh-server openssh-client iproute2 libvirt-daemon libvirt-clients passwd
+  # test-vm-builder: ISOs labelled like real install media, libvirt's schema check
+  xorriso libvirt-clients
   # the libFuzzer target (tests/fuzz) is built with clang in the sanitizer stage
   clang libclang-rt-14-dev
 )

@@ -108,6 +108,156 @@ test_names (void)
   g_assert_cmpstr (generic, ==, "vm");
 }
 
+/* Every domain the wizard can make passes libvirt's schema, for a spread
+ * of osinfo OSes and the wizard's choices. */
+static void
+test_validate (void)
+{
+  const char *ids[] = { "debian10", "debian11", "ubuntu22.04", "fedora37", "rhel9.0",
+                        "centos-stream9", "opensuse15.4", "alpinelinux3.17", "archlinux",
+                        "freebsd13.1", "win10", "win11", "win2k22", NULL /* generic */ };
+  g_autofree char *dir = g_dir_make_tmp ("hvx-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "domain.xml", NULL);
+  guint validated = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    for (guint choice = 0; choice < 4; choice++)
+      {
+        g_autoptr (OsinfoOs) os = ids[i] != NULL ? find_os (ids[i]) : NULL;
+        g_autoptr (GError) error = NULL;
+        g_autofree char *xml = NULL;
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+        const char *argv[] = { "virt-xml-validate", file, "domain", NULL };
+        GVirConfigDomain *config;
+        HangarVmSpec spec;
+        int status;
+
+        hangar_vm_spec_init (&spec);
+        hangar_vm_spec_set_os (&spec, os);
+        spec.name = g_strdup_printf ("%s-%u", ids[i] != NULL ? ids[i] : "vm", choice);
+        /* 0: install from media onto a new disk; 1: import a raw image;
+         * 2: UEFI, no media; 3: only media, no disk. */
+        if (choice == 0 || choice == 3)
+          spec.media_path = g_strdup ("/var/lib/hangar-test/install.iso");
+        if (choice == 2)
+          spec.firmware = HANGAR_FIRMWARE_UEFI;
+        config = hangar_vm_spec_to_config (&spec,
+                                           choice == 3 ? NULL : "/var/lib/hangar-test/disk",
+                                           choice == 1 ? "raw" : "qcow2",
+                                           choice % 2 == 0, choice == 2);
+        xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (config));
+        g_assert_true (g_file_set_contents (file, xml, -1, &error));
+        g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                     &out, &err, &status, &error));
+        if (!g_spawn_check_wait_status (status, NULL))
+          g_error ("%s (choice %u) does not validate: %s%s\n%s", spec.name, choice, out, err, xml);
+        validated++;
+        g_object_unref (config);
+        hangar_vm_spec_clear (&spec);
+      }
+  g_test_message ("%u domains validated", validated);
+  g_assert_cmpuint (validated, ==, G_N_ELEMENTS (ids) * 4);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
+static OsinfoOs *
+identify (HangarOsDb  *os_db,
+          const char  *path,
+          GError     **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  hangar_media_identify_async (os_db, path, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 30 * 1000);
+  return hangar_media_identify_finish (os_db, result, error);
+}
+
+/* ISOs made here with xorriso, labelled as the real media are (osinfo-db's
+ * volume id patterns), a file that is no ISO, and ones that cannot be read. */
+static void
+test_media (gconstpointer user_data)
+{
+  HangarOsDb *os_db = (HangarOsDb *) user_data;
+  g_autofree char *dir = g_dir_make_tmp ("hmedia-XXXXXX", NULL);
+  g_autofree char *content = g_build_filename (dir, "content", NULL);
+  g_autofree char *readme = g_build_filename (content, "README", NULL);
+  g_autofree char *debian = g_build_filename (dir, "debian-11.5.0-amd64-netinst.iso", NULL);
+  g_autofree char *plain = g_build_filename (dir, "plain.iso", NULL);
+  g_autofree char *text = g_build_filename (dir, "notes.iso", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.iso", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OsinfoOs) os = NULL;
+  struct { const char *path; const char *volume; } isos[] = {
+    { debian, "Debian 11.5.0 amd64 n" },
+    { plain, "DATA" },
+  };
+
+  g_assert_cmpint (g_mkdir (content, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (readme, "Hangar test media\n", -1, NULL));
+  {
+    g_autofree char *boot = g_build_filename (content, "boot.bin", NULL);
+    g_autofree char *zeros = g_malloc0 (2048);
+
+    g_assert_true (g_file_set_contents (boot, zeros, 2048, NULL));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (isos); i++)
+    {
+      /* El Torito, as install media have it (libosinfo looks at bootable
+       * media only); the boot image itself is never run. */
+      const char *argv[] = { "xorriso", "-as", "mkisofs", "-quiet", "-V", isos[i].volume,
+                             "-b", "boot.bin", "-no-emul-boot", "-boot-load-size", "4",
+                             "-o", isos[i].path, content, NULL };
+      int status;
+
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
+                                   G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                   G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status,
+                                   &error));
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+    }
+
+  os = identify (os_db, debian, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (os);
+  g_assert_cmpstr (osinfo_product_get_short_id (OSINFO_PRODUCT (os)), ==, "debian11");
+  g_clear_object (&os);
+
+  /* An ISO of nothing known, and a text file: an unknown OS, no error. */
+  os = identify (os_db, plain, &error);
+  g_assert_no_error (error);
+  g_assert_null (os);
+  g_assert_true (g_file_set_contents (text, "not an image", -1, NULL));
+  os = identify (os_db, text, &error);
+  g_assert_no_error (error);
+  g_assert_null (os);
+
+  /* Missing, or a folder: a message naming the file. */
+  os = identify (os_db, missing, &error);
+  g_assert_null (os);
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "missing.iso"));
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  os = identify (os_db, content, &error);
+  g_assert_null (os);
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_IO);
+  g_test_message ("%s", error->message);
+
+  g_unlink (readme);
+  {
+    g_autofree char *boot = g_build_filename (content, "boot.bin", NULL);
+
+    g_unlink (boot);
+  }
+  g_rmdir (content);
+  g_unlink (debian);
+  g_unlink (plain);
+  g_unlink (text);
+  g_rmdir (dir);
+}
+
 typedef struct
 {
   HangarConnection *connection;
@@ -365,6 +515,8 @@ main (int   argc,
 
   g_test_add_func ("/vm-builder/defaults", test_defaults);
   g_test_add_func ("/vm-builder/names", test_names);
+  g_test_add_func ("/vm-builder/validate", test_validate);
+  g_test_add_data_func ("/vm-builder/media", os_db, test_media);
   g_test_add ("/vm-builder/create", Fixture, NULL, fixture_set_up, test_create, fixture_tear_down);
   g_test_add ("/vm-builder/create-refused", Fixture, NULL, fixture_set_up, test_create_refused,
               fixture_tear_down);

@@ -70,3 +70,50 @@ hangar_config_metadata_element (const char *element,
   xmlFreeDoc (doc);
   return text;
 }
+
+static void
+set_props (xmlNodePtr         node,
+           const char *const *attrs)
+{
+  for (guint i = 0; attrs != NULL && attrs[i] != NULL && attrs[i + 1] != NULL; i += 2)
+    xmlNewProp (node, BAD_CAST attrs[i], BAD_CAST attrs[i + 1]);
+}
+
+GVirConfigDomain *
+hangar_config_domain_with_device (GVirConfigDomain  *domain,
+                                  const char        *element,
+                                  const char *const *attrs,
+                                  const char        *child,
+                                  const char *const *child_attrs,
+                                  const char        *child_text)
+{
+  g_autofree char *xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
+  g_autofree char *edited = NULL;
+  g_autoptr (GError) error = NULL;
+  GVirConfigDomain *result;
+  xmlNodePtr devices = NULL, node, sub;
+  xmlDocPtr doc;
+
+  doc = xmlReadMemory (xml, (int) strlen (xml), NULL, NULL, XML_PARSE_NONET);
+  g_return_val_if_fail (doc != NULL, NULL);
+  for (xmlNodePtr n = xmlDocGetRootElement (doc)->children; n != NULL; n = n->next)
+    if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, BAD_CAST "devices"))
+      devices = n;
+  if (devices == NULL)
+    devices = xmlNewChild (xmlDocGetRootElement (doc), NULL, BAD_CAST "devices", NULL);
+  node = xmlNewChild (devices, NULL, BAD_CAST element, NULL);
+  set_props (node, attrs);
+  if (child != NULL)
+    {
+      /* xmlNewTextChild escapes the text. */
+      sub = xmlNewTextChild (node, NULL, BAD_CAST child, BAD_CAST child_text);
+      set_props (sub, child_attrs);
+    }
+  edited = dump_root (doc);
+  xmlFreeDoc (doc);
+
+  result = gvir_config_domain_new_from_xml (edited, &error);
+  if (result == NULL)
+    g_critical ("could not re-read the domain: %s", error->message);
+  return result;
+}

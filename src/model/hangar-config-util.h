@@ -20,4 +20,15 @@ char             *hangar_config_metadata_element (const char *element,
                                                   const char *attr,
                                                   const char *value);
 
+/* A copy of @domain with one more device under <devices>:
+ * <@element @attrs…><@child @child_attrs…>@child_text</@child></@element>,
+ * for devices libvirt-gconfig has no class for (rng, tpm). The attribute
+ * arrays are NULL-terminated name, value, name, value, … lists. */
+GVirConfigDomain *hangar_config_domain_with_device (GVirConfigDomain   *domain,
+                                                    const char         *element,
+                                                    const char *const  *attrs,
+                                                    const char         *child,
+                                                    const char *const  *child_attrs,
+                                                    const char         *child_text);
+
 G_END_DECLS

@@ -386,6 +386,61 @@ hangar_vm_spec_to_config (const HangarVmSpec *spec,
   gvir_config_domain_sound_set_model (sound, GVIR_CONFIG_DOMAIN_SOUND_MODEL_ICH9);
   add_device (domain, sound);
 
+  /* USB 3 for the tablet and redirected devices (stated, so that every
+   * driver has it). */
+  {
+    GVirConfigDomainControllerUsb *usb = gvir_config_domain_controller_usb_new ();
+
+    gvir_config_domain_controller_usb_set_model (usb, GVIR_CONFIG_DOMAIN_CONTROLLER_USB_MODEL_QEMU_XHCI);
+    gvir_config_domain_controller_set_index (GVIR_CONFIG_DOMAIN_CONTROLLER (usb), 0);
+    add_device (domain, usb);
+  }
+
+  /* Two USB devices can be redirected from the client (SPICE). */
+  for (int i = 0; i < 2; i++)
+    {
+      GVirConfigDomainRedirdev *redir = gvir_config_domain_redirdev_new ();
+
+      gvir_config_domain_redirdev_set_bus (redir, GVIR_CONFIG_DOMAIN_REDIRDEV_BUS_USB);
+      gvir_config_domain_chardev_set_source (GVIR_CONFIG_DOMAIN_CHARDEV (redir),
+                                             GVIR_CONFIG_DOMAIN_CHARDEV_SOURCE (gvir_config_domain_chardev_source_spicevmc_new ()));
+      add_device (domain, redir);
+    }
+
+  /* A serial console, for the serial view and headless guests. */
+  {
+    GVirConfigDomainSerial *serial = gvir_config_domain_serial_new ();
+    GVirConfigDomainChardevSourcePty *pty = gvir_config_domain_chardev_source_pty_new ();
+
+    gvir_config_domain_chardev_set_source (GVIR_CONFIG_DOMAIN_CHARDEV (serial),
+                                           GVIR_CONFIG_DOMAIN_CHARDEV_SOURCE (pty));
+    g_object_unref (pty);
+    add_device (domain, serial);
+  }
+
+  /* Entropy for the guest; a TPM 2.0 for OSes that need UEFI (Windows 11
+   * asks for both), emulated by swtpm. libvirt-gconfig has no class for
+   * either: they are added to the tree. */
+  {
+    static const char *const rng_attrs[] = { "model", "virtio", NULL };
+    static const char *const backend_attrs[] = { "model", "random", NULL };
+    GVirConfigDomain *with_rng = hangar_config_domain_with_device (domain, "rng", rng_attrs,
+                                                                   "backend", backend_attrs,
+                                                                   "/dev/urandom");
+    g_object_unref (domain);
+    domain = with_rng;
+  }
+  if (spec->uefi_only)
+    {
+      static const char *const tpm_attrs[] = { "model", "tpm-crb", NULL };
+      static const char *const emulator_attrs[] = { "type", "emulator", "version", "2.0", NULL };
+      GVirConfigDomain *with_tpm = hangar_config_domain_with_device (domain, "tpm", tpm_attrs,
+                                                                     "backend", emulator_attrs,
+                                                                     NULL);
+      g_object_unref (domain);
+      domain = with_tpm;
+    }
+
   if (spec->os != NULL)
     {
       g_autofree char *metadata =
@@ -708,7 +763,16 @@ identify_thread (GTask        *task,
 
   if (media == NULL)
     {
-      /* Not an ISO 9660 image libosinfo can read: an unknown OS, not an error. */
+      /* Not an ISO 9660 image libosinfo can read: an unknown OS, not an
+       * error. A file that cannot be read at all is one. */
+      if (error != NULL && error->domain != OSINFO_MEDIA_ERROR)
+        {
+          g_autofree char *name = g_filename_display_name (task_data);
+
+          g_task_return_new_error (task, HANGAR_ERROR, HANGAR_ERROR_IO,
+                                   _("Could not read %s: %s"), name, error->message);
+          return;
+        }
       g_task_return_pointer (task, NULL, NULL);
       return;
     }
