@@ -134,10 +134,6 @@ hangar_application_command_line (GApplication            *application,
     hangar_window_select_vm_by_name (window, console, TRUE);
   else if (select != NULL)
     hangar_window_select_vm_by_name (window, select, FALSE);
-  if (files != NULL && files[0] != NULL)
-    hangar_window_show_notice (window, GTK_MESSAGE_INFO,
-                               _("Creating a VM from install media is not available yet in "
-                                 "this version of Hangar."));
 
   /* The invoking process's environment, also when it is a second instance. */
   if (g_strcmp0 (g_application_command_line_getenv (command_line, "HANGAR_REPORT_READY"), "1") == 0)
@@ -154,6 +150,17 @@ hangar_application_command_line (GApplication            *application,
     }
 
   gtk_window_present (GTK_WINDOW (window));
+  /* After the window, so that the wizard is above it. */
+  if (files != NULL && files[0] != NULL)
+    {
+      /* Relative to where the command ran (it may be a second instance). */
+      g_autoptr (GFile) file = g_application_command_line_create_file_for_arg (command_line,
+                                                                               files[0]);
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        hangar_window_new_vm (window, path);
+    }
   return 0;
 }
 
@@ -244,6 +251,7 @@ hangar_application_startup (GApplication *application)
   g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *find_accels[] = { "<Control>f", NULL };
+  static const char *new_vm_accels[] = { "<Control>n", NULL };
   static const char *help_accels[] = { "F1", NULL };
   static const char *snapshot_accels[] = { "<Primary><Shift>s", NULL };
 
@@ -258,6 +266,7 @@ hangar_application_startup (GApplication *application)
                                    G_N_ELEMENTS (app_entries), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.find", find_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.new-vm", new_vm_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.help", help_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "vm.snapshot", snapshot_accels);
 

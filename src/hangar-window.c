@@ -10,6 +10,7 @@
 #include "hangar-vm-page.h"
 #include "hangar-window.h"
 #include "hangar-add-connection-dialog.h"
+#include "hangar-new-vm-dialog.h"
 
 struct _HangarWindow
 {
@@ -365,7 +366,106 @@ on_add_connection (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* A new VM: shown with its console, and started once its connection lists it. */
+typedef struct
+{
+  HangarWindow     *self;
+  HangarConnection *connection;
+  char             *name;
+  guint             tries;
+} NewVm;
+
+static void
+new_vm_free (NewVm *n)
+{
+  g_object_unref (n->self);
+  g_object_unref (n->connection);
+  g_free (n->name);
+  g_free (n);
+}
+
+static void
+on_new_vm_started (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (HangarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!hangar_vm_start_finish (HANGAR_VM (source), result, &error))
+    hangar_window_show_notice (self, GTK_MESSAGE_ERROR, error->message);
+}
+
+static gboolean
+start_new_vm (gpointer user_data)
+{
+  NewVm *n = user_data;
+  HangarVm *vm = hangar_connection_find_vm (n->connection, n->name);
+
+  if (vm == NULL)
+    return ++n->tries < 100 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  hangar_window_select_vm_by_name (n->self, n->name, TRUE);
+  hangar_vm_start_async (vm, NULL, on_new_vm_started, g_object_ref (n->self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_vm_created (HangarWindow     *self,
+               HangarConnection *connection,
+               const char       *name)
+{
+  NewVm *n = g_new0 (NewVm, 1);
+
+  n->self = g_object_ref (self);
+  n->connection = g_object_ref (connection);
+  n->name = g_strdup (name);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 50, start_new_vm, n, (GDestroyNotify) new_vm_free);
+}
+
+void
+hangar_window_new_vm (HangarWindow *self,
+                      const char   *media_path)
+{
+  GtkWidget *dialog;
+
+  g_return_if_fail (HANGAR_IS_WINDOW (self));
+
+  dialog = hangar_new_vm_dialog_new (GTK_WINDOW (self), self->connections, media_path);
+  g_signal_connect_object (dialog, "vm-created", G_CALLBACK (on_vm_created), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_new_vm (GSimpleAction *action,
+           GVariant      *parameter,
+           gpointer       user_data)
+{
+  hangar_window_new_vm (user_data, NULL);
+}
+
+/* An ISO or disk image dropped on the window starts the wizard with it. */
+static void
+on_drag_data_received (GtkWidget        *widget,
+                       GdkDragContext   *context,
+                       int               x,
+                       int               y,
+                       GtkSelectionData *data,
+                       guint             info,
+                       guint             time,
+                       gpointer          user_data)
+{
+  g_auto (GStrv) uris = gtk_selection_data_get_uris (data);
+  g_autofree char *path = uris != NULL && uris[0] != NULL
+                          ? g_filename_from_uri (uris[0], NULL, NULL) : NULL;
+
+  gtk_drag_finish (context, path != NULL, FALSE, time);
+  if (path != NULL)
+    hangar_window_new_vm (HANGAR_WINDOW (widget), path);
+}
+
 static const GActionEntry win_entries[] = {
+  { "new-vm", on_new_vm },
   { "add-connection", on_add_connection },
   { "reconnect", on_reconnect },
   { "find", on_find },
@@ -462,6 +562,9 @@ static void
 hangar_window_init (HangarWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_drag_dest_set (GTK_WIDGET (self), GTK_DEST_DEFAULT_ALL, NULL, 0, GDK_ACTION_COPY);
+  gtk_drag_dest_add_uri_targets (GTK_WIDGET (self));
+  g_signal_connect (self, "drag-data-received", G_CALLBACK (on_drag_data_received), NULL);
   hangar_a11y_name_info_bar_close (self->notice_bar);
   /* vm.* accelerators (vm.snapshot) work wherever the focus is, e.g. in the
    * sidebar; the actions are off while no VM is shown. */

@@ -17,6 +17,9 @@ HangarWindow *hangar_window_new          (GtkApplication       *application,
 void          hangar_window_select_vm_by_name (HangarWindow *self,
                                                const char   *name,
                                                gboolean      show_console);
+/* Opens the new-VM wizard, with @media_path (an ISO) chosen, or NULL. */
+void          hangar_window_new_vm       (HangarWindow *self,
+                                          const char   *media_path);
 void          hangar_window_show_notice  (HangarWindow   *self,
                                           GtkMessageType  type,
                                           const char     *message);
