@@ -404,7 +404,10 @@ start_new_vm (gpointer user_data)
 
   if (vm == NULL)
     return ++n->tries < 100 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
-  hangar_window_select_vm_by_name (n->self, n->name, TRUE);
+  /* libvirt's test driver has no consoles to show. */
+  hangar_window_select_vm_by_name (n->self, n->name,
+                                   hangar_connection_get_kind (n->connection) !=
+                                   HANGAR_CONNECTION_KIND_TEST);
   hangar_vm_start_async (vm, NULL, on_new_vm_started, g_object_ref (n->self));
   return G_SOURCE_REMOVE;
 }

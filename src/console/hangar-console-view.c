@@ -300,7 +300,11 @@ on_console_state (HangarConsole     *console,
 
   if (state == HANGAR_CONSOLE_STATE_CONNECTED)
     {
-      self->auto_reconnects = 0;
+      /* Only a display that came up ends the retries: a serial console
+       * counts as connected as soon as it is attached, even when its
+       * stream fails right after. */
+      if (console == self->display)
+        self->auto_reconnects = 0;
       if (console == self->display)
         watch_first_frame (self);
       if (console == current_console (self))

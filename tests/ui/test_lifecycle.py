@@ -143,7 +143,11 @@ def xdotool(*args):
 def click(acc):
     """Moves the pointer onto acc and clicks it with the first button."""
     x, y = center(acc)
-    xdotool('mousemove', '--sync', str(x), str(y))
+    # `mousemove --sync` waits for the pointer to move: never when it is there.
+    where = subprocess.run(['xdotool', 'getmouselocation', '--shell'], capture_output=True,
+                           text=True, timeout=10).stdout
+    if f'X={x}\n' not in where or f'Y={y}\n' not in where:
+        xdotool('mousemove', '--sync', str(x), str(y))
     time.sleep(0.05)
     xdotool('click', '1')
 

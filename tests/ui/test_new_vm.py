@@ -1,0 +1,236 @@
+#!/usr/bin/python3
+# test_new_vm.py BUILDDIR: the new-VM wizard, walked as a person would.
+# `hangar --connect test:///default ISO` with an ISO made here by xorriso and
+# labelled like Debian 11's netinst: the wizard opens on it, says what it
+# detected, proposes Debian 11's resources, refuses bad names inline, and
+# Create makes the VM on the test driver: it appears in the sidebar, running,
+# with a new qcow2 image (read back by qemu-img) and the ISO as its CD.
+# Prints TAP; stops at the first failure. Run through run-ui-test.sh.
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import pyatspi
+from gi.repository import GLib
+
+import tap
+import test_lifecycle as lc
+from tap import Failure, diag, ok
+
+FAILURE_SHOT = 'new-vm-failure.png'
+NAME = 'debian11-web'
+CONNECTION = 'Test driver test:///default'
+
+
+def make_iso(workdir):
+    content = os.path.join(workdir, 'content')
+    os.makedirs(content)
+    with open(os.path.join(content, 'README'), 'w') as f:
+        f.write('Hangar test media\n')
+    with open(os.path.join(content, 'boot.bin'), 'wb') as f:
+        f.write(bytes(2048))
+    iso = os.path.join(workdir, 'debian-11.5.0-amd64-netinst.iso')
+    subprocess.run(['xorriso', '-as', 'mkisofs', '-quiet', '-V', 'Debian 11.5.0 amd64 n',
+                    '-b', 'boot.bin', '-no-emul-boot', '-boot-load-size', '4', '-o', iso,
+                    content], check=True, capture_output=True, timeout=60)
+    return iso
+
+
+def wizard(h):
+    for i in range(lc.fresh(h.app).childCount):
+        child = lc.fresh(h.app.getChildAtIndex(i))
+        if child is not None and child.getRole() == pyatspi.ROLE_DIALOG and lc.showing(child):
+            return child
+    return None
+
+
+def named(root, name, roles=None):
+    for acc in lc.walk(root):
+        if acc.name == name and (roles is None or acc.getRole() in roles):
+            return acc
+    return None
+
+
+def label(d, name):
+    acc = named(d, name, (pyatspi.ROLE_LABEL,))
+    return lc.text_of(acc) if acc is not None else None
+
+
+def step_title(d):
+    for acc in lc.walk(d):
+        if acc.getRole() == pyatspi.ROLE_LABEL:
+            text = lc.text_of(acc)
+            if text.startswith('Step '):
+                return text
+    return None
+
+
+def next_page(d, expected_title):
+    button = lc.wait_for('an available "Next"',
+                         lambda: (lambda b: b if b is not None and lc.has(b, pyatspi.STATE_SENSITIVE)
+                                  else None)(named(d, 'Next', (pyatspi.ROLE_PUSH_BUTTON,))))
+    lc.click(button)
+    lc.wait_for(f'the page "{expected_title}"', lambda: step_title(d) == expected_title)
+
+
+def spin_value(d, name):
+    acc = named(d, name, (pyatspi.ROLE_SPIN_BUTTON,))
+    return int(acc.queryValue().currentValue)
+
+
+def set_field(d, name, text, roles=(pyatspi.ROLE_TEXT, pyatspi.ROLE_SPIN_BUTTON)):
+    field = lc.wait_for(f'the "{name}" field', lambda: named(d, name, roles))
+    if not lc.has(field, pyatspi.STATE_FOCUSED):
+        lc.click(field)
+    lc.wait_for(f'"{name}" to take the focus', lambda: lc.has(field, pyatspi.STATE_FOCUSED))
+    lc.keys('ctrl+a', 'BackSpace')
+    lc.xdotool('type', '--delay', '40', '--', text)
+    return field
+
+
+def step_source(h):
+    d = lc.wait_for('the wizard', lambda: wizard(h), timeout=20)
+    if d.name != 'New Virtual Machine':
+        raise Failure(f'the dialog is named {d.name!r}')
+    status = lc.wait_for('the detection result',
+                         lambda: (label(d, 'Source status') or '').startswith('Detected') and
+                         label(d, 'Source status'), timeout=30)
+    if status != 'Detected: Debian 11':
+        raise Failure(f'the wizard says {status!r}')
+    lc.screenshot('new-vm-source.png', d)
+    ok(f'hangar ISO opens the wizard on "Step 1 of 5: Source" with the ISO chosen: "{status}"')
+    return d
+
+
+def step_os_and_resources(d):
+    next_page(d, 'Step 2 of 5: Operating system')
+    chosen = label(d, 'Chosen operating system')
+    if chosen != 'Operating system: Debian 11':
+        raise Failure(f'the OS page says {chosen!r}')
+    next_page(d, 'Step 3 of 5: Memory and CPUs')
+    memory, vcpus = spin_value(d, 'Memory in MiB'), spin_value(d, 'Virtual CPUs')
+    if (memory, vcpus) != (1024, 2):
+        raise Failure(f'Debian 11 gets {memory} MiB and {vcpus} vCPUs, expected 1024 and 2')
+    # Below Debian's minimum: a warning, not a refusal.
+    set_field(d, 'Memory in MiB', '512')
+    lc.keys('Tab')
+    warning = lc.wait_for('the minimum warning',
+                          lambda: 'needs at least' in (label(d, 'Resources status') or '') and
+                          label(d, 'Resources status'))
+    diag(warning)
+    set_field(d, 'Memory in MiB', '1024')
+    lc.keys('Tab')
+    lc.screenshot('new-vm-resources.png', d)
+    next_page(d, 'Step 4 of 5: Storage')
+    if spin_value(d, 'Disk size in GiB') != 20:
+        raise Failure(f'Debian 11 gets a {spin_value(d, "Disk size in GiB")} GiB disk, '
+                      'expected 20')
+    set_field(d, 'Disk size in GiB', '2')
+    lc.keys('Tab')
+    ok('OS page says Debian 11; 1024 MiB and 2 vCPUs proposed (512 MiB warns of the '
+       'minimum); 20 GiB disk proposed, 2 GiB chosen')
+
+
+def step_names(d):
+    next_page(d, 'Step 5 of 5: Name and finish')
+    name = named(d, 'Name', (pyatspi.ROLE_TEXT,))
+    if lc.text_of(name) != 'debian11':
+        raise Failure(f'the name proposed is {lc.text_of(name)!r}, expected "debian11"')
+    combo = named(d, 'Connection', (pyatspi.ROLE_COMBO_BOX,))
+    lc.click(combo)
+    item = lc.wait_for(f'the "{CONNECTION}" item',
+                       lambda: named(combo, CONNECTION, (pyatspi.ROLE_MENU_ITEM,)))
+    lc.click(item)
+    lc.wait_for('the menu to close', lambda: not lc.showing(item))
+    create = named(d, 'Create', (pyatspi.ROLE_PUSH_BUTTON,))
+    for bad, reason in [('my vm', 'spaces'), ('../x', '“/”'), ('say"hi', '“"”'), ('test', 'already'),
+                        ('', 'Give the VM a name')]:
+        set_field(d, 'Name', bad, (pyatspi.ROLE_TEXT,))
+        message = lc.wait_for(f'the reason for {bad!r}',
+                              lambda: reason in (label(d, 'Name status') or '') and
+                              label(d, 'Name status'), timeout=5)
+        if lc.has(lc.fresh(create), pyatspi.STATE_SENSITIVE):
+            raise Failure(f'Create is available with the name {bad!r}')
+        diag(f'{bad!r}: {message}')
+    ok(f'"Create on" {CONNECTION}; names "my vm", "../x", \'say"hi\', "test" (taken on the test driver) and "" are refused '
+       'inline with the reason; Create unavailable')
+
+
+def step_create(h, d):
+    set_field(d, 'Name', NAME, (pyatspi.ROLE_TEXT,))
+    time.sleep(0.3)
+    lc.screenshot('new-vm-finish.png', d)
+    lc.click(named(d, 'Create', (pyatspi.ROLE_PUSH_BUTTON,)))
+    lc.wait_for('the wizard to close', lambda: wizard(h) is None, timeout=60)
+    row = lc.wait_for(f'"{NAME}" running in the sidebar',
+                      lambda: next((t for t in h.row_texts()
+                                    if t.startswith(f'{NAME}\nRunning')), None), timeout=20)
+    if 'Debian 11' not in row:
+        raise Failure(f'the row reads {row!r}: no OS name from the libosinfo metadata')
+    ok(f'Create: the wizard closes, "{NAME}" is on the test driver and running: {row!r}')
+
+
+def step_libvirt(h, iso):
+    image = os.path.join(GLib.get_user_data_dir(), 'hangar', 'images', f'{NAME}.qcow2')
+    info = json.loads(subprocess.run(['qemu-img', 'info', '--output=json', image], check=True,
+                                     capture_output=True, text=True, timeout=30).stdout)
+    if info.get('format') != 'qcow2' or info.get('virtual-size') != 2 * 1024 ** 3:
+        raise Failure(f'{image}: {info}')
+    lc.VM = NAME
+    details = lc.wait_for('the Details page disks',
+                          lambda: next((lc.text_of(a) for a in lc.find_all(h.frame,
+                                                                           pyatspi.ROLE_LABEL)
+                                        if image in lc.text_of(a)), None), timeout=10)
+    if iso not in details:
+        raise Failure(f'the VM page lists {details!r}, without the ISO')
+    lc.screenshot('new-vm-created.png')
+    ok(f'the image is a 2 GiB qcow2 for qemu-img; the VM page lists it and the ISO: {details!r}')
+
+
+def main():
+    tap.configure(timed=True)
+    workdir = tempfile.mkdtemp(prefix='hnvm-', dir=lc.TMP)
+    proc = h = None
+    current = 'make the ISO'
+    try:
+        iso = make_iso(workdir)
+        current = 'start hangar'
+        env = dict(os.environ, HANGAR_REPORT_READY='1', G_MESSAGES_DEBUG='')
+        env.pop('NO_AT_BRIDGE', None)
+        log = open(os.path.join(lc.TMP, 'hangar-new-vm.stderr'), 'w+')
+        proc = subprocess.Popen([lc.HANGAR, '--connect', 'test:///default', iso], env=env,
+                                stdout=subprocess.PIPE, stderr=log, text=True)
+        proc.stderr_log = log
+        lc.read_ready(proc)
+        current = 'find hangar'
+        h = lc.step_find_app(proc)
+        current = 'source'
+        d = step_source(h)
+        current = 'OS and resources'
+        step_os_and_resources(d)
+        current = 'names'
+        step_names(d)
+        current = 'create'
+        step_create(h, d)
+        current = 'libvirt'
+        step_libvirt(h, iso)
+        current = 'quit'
+        lc.step_quit(h)
+        current = 'stderr'
+        lc.step_stderr(proc)
+    except (Failure, GLib.Error, subprocess.SubprocessError, OSError, LookupError,
+            ValueError) as e:
+        return lc.bail_out(current, e, proc, FAILURE_SHOT)
+    finally:
+        lc.stop_hangar(proc)
+        subprocess.run(['rm', '-rf', workdir], check=False)
+    print(f'1..{tap.count()}', flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
