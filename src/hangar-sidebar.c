@@ -28,6 +28,9 @@ struct _HangarSidebar
   GtkTreeViewColumn    *column;
   GtkCellRenderer      *icon_renderer;
   GtkCellRenderer      *text_renderer;
+  GtkCellRenderer      *spinner_renderer;  /* turns at the end of connecting rows */
+  guint                 pulse;
+  guint                 pulse_id;
 
   HangarConnectionList *list;
   GtkTreeStore         *store;
@@ -50,6 +53,14 @@ G_DEFINE_FINAL_TYPE (HangarSidebar, hangar_sidebar, GTK_TYPE_BOX)
 
 /* ------------------------------------------------------------------ */
 /* Rendering                                                           */
+
+static gboolean
+is_connecting (GObject *object)
+{
+  return HANGAR_IS_CONNECTION (object) &&
+         hangar_connection_get_state (HANGAR_CONNECTION (object)) ==
+         HANGAR_CONNECTION_STATE_CONNECTING;
+}
 
 static void
 render_icon (GtkTreeViewColumn *column,
@@ -75,7 +86,7 @@ render_icon (GtkTreeViewColumn *column,
                  ? "network-server-symbolic" : "computer-symbolic";
           break;
         case HANGAR_CONNECTION_STATE_CONNECTING:
-          icon = "content-loading-symbolic";
+          icon = "content-loading-symbolic";  /* and the spinner turns */
           break;
         case HANGAR_CONNECTION_STATE_FAILED:
           icon = "dialog-error-symbolic";
@@ -87,6 +98,24 @@ render_icon (GtkTreeViewColumn *column,
         }
     }
   g_object_set (cell, "icon-name", icon, NULL);
+}
+
+static void
+render_spinner (GtkTreeViewColumn *column,
+                GtkCellRenderer   *cell,
+                GtkTreeModel      *model,
+                GtkTreeIter       *iter,
+                gpointer           user_data)
+{
+  HangarSidebar *self = user_data;
+  g_autoptr (GObject) object = NULL;
+  gboolean connecting;
+
+  gtk_tree_model_get (model, iter, COL_OBJECT, &object, -1);
+  connecting = is_connecting (object);
+  /* (Always "visible": cells that change visibility per row lose their
+   * width in fixed-height mode.) An inactive spinner draws nothing. */
+  g_object_set (cell, "active", connecting, "pulse", connecting ? self->pulse : 0, NULL);
 }
 
 static const char *
@@ -239,12 +268,35 @@ on_vm_notify (HangarVm      *vm,
     row_changed_for (self, vm);
 }
 
+static gboolean
+pulse_tick (gpointer user_data)
+{
+  HangarSidebar *self = user_data;
+  GHashTableIter iter;
+  gpointer object;
+  gboolean any = FALSE;
+
+  self->pulse++;
+  g_hash_table_iter_init (&iter, self->iters);
+  while (g_hash_table_iter_next (&iter, &object, NULL))
+    if (is_connecting (object))
+      {
+        row_changed_for (self, object);
+        any = TRUE;
+      }
+  if (!any)
+    self->pulse_id = 0;
+  return any ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
 static void
 on_connection_notify (HangarConnection *c,
                       GParamSpec       *pspec,
                       HangarSidebar    *self)
 {
   row_changed_for (self, c);
+  if (is_connecting (G_OBJECT (c)) && self->pulse_id == 0)
+    self->pulse_id = g_timeout_add (80, pulse_tick, self);
 }
 
 static void
@@ -521,6 +573,7 @@ hangar_sidebar_dispose (GObject *object)
 {
   HangarSidebar *self = HANGAR_SIDEBAR (object);
 
+  g_clear_handle_id (&self->pulse_id, g_source_remove);
   if (self->store != NULL)
     {
       GtkTreeIter iter;
@@ -588,6 +641,10 @@ hangar_sidebar_init (HangarSidebar *self)
 
   gtk_tree_view_column_set_cell_data_func (self->column, self->icon_renderer,
                                            render_icon, NULL, NULL);
+  self->spinner_renderer = gtk_cell_renderer_spinner_new ();
+  gtk_tree_view_column_pack_end (self->column, self->spinner_renderer, FALSE);
+  gtk_tree_view_column_set_cell_data_func (self->column, self->spinner_renderer,
+                                           render_spinner, self, NULL);
   gtk_tree_view_column_set_cell_data_func (self->column, self->text_renderer,
                                            render_text, NULL, NULL);
   /* Every row has two lines, so fixed-height mode can skip measuring. */
