@@ -281,17 +281,13 @@ def step_cut(h, remote):
        f'{per_read:.0f} ms per read, and "test" on test:///default still forces off and starts')
 
 
-def step_reconnect(h, remote):
-    remote.link(True)
-    lc.click(lc.wait_for(f'the "{CONNECTION}" row', lambda: h.row(CONNECTION))[0])
-    button = lc.wait_for('the "Reconnect" button',
-                         lambda: lc.find(h.frame, pyatspi.ROLE_PUSH_BUTTON, 'Reconnect'))
-    lc.click(button)
+def wait_back(h, remote, what, timeout):
+    """Waits until the connection lists the VM running again, answering the
+    passphrase question if a new SSH login asks it (the shared connection
+    may have died with the link). Returns how many times it was asked."""
     asked = []
 
     def back():
-        # A shared SSH connection that died with the link means a new login:
-        # the passphrase is asked again, as a person would answer it.
         d = askpass_dialog('SSH Authentication')
         if d is not None:
             entry = lc.find(d, pyatspi.ROLE_PASSWORD_TEXT, 'Password or passphrase')
@@ -303,15 +299,33 @@ def step_reconnect(h, remote):
                 time.sleep(0.5)
         rows = h.row_texts()
         return f'{VM}\nRunning' in rows and f'{CONNECTION}\n1 VM' in rows
-    try:
-        lc.wait_for(f'"{VM}" running again', back, timeout=60, interval=0.3)
-    except Failure:
-        # One more Reconnect, as a person would after a failed attempt.
-        lc.click(lc.wait_for('the "Reconnect" button',
-                             lambda: lc.find(h.frame, pyatspi.ROLE_PUSH_BUTTON, 'Reconnect')))
-        lc.wait_for(f'"{VM}" running again', back, timeout=60, interval=0.3)
-    ok(f'link back, Reconnect: the connection lists "rguest" running again '
-       f'({len(asked)} passphrase question(s) on the way)')
+    lc.wait_for(what, back, timeout=timeout, interval=0.3)
+    return len(asked)
+
+
+def step_auto_reconnect(h, remote):
+    time.sleep(3)  # at least one automatic attempt fails while the link is down
+    remote.link(True)
+    t0 = time.monotonic()
+    asked = wait_back(h, remote, f'"{VM}" back by itself', 60)
+    ok(f'link back: the connection came back by itself (retry with back-off) after '
+       f'{time.monotonic() - t0:.1f} s, {asked} passphrase question(s) on the way')
+
+
+def step_reconnect(h, remote):
+    remote.link(False)
+    lc.wait_for('the connection shown as lost again',
+                lambda: any(t.startswith(CONNECTION + '\n') and not t.endswith('VM')
+                            for t in h.row_texts()),
+                timeout=KEEPALIVE_LIMIT, interval=0.2)
+    remote.link(True)
+    lc.click(lc.wait_for(f'the "{CONNECTION}" row', lambda: h.row(CONNECTION))[0])
+    button = lc.wait_for('the "Reconnect" button',
+                         lambda: lc.find(h.frame, pyatspi.ROLE_PUSH_BUTTON, 'Reconnect'))
+    lc.click(button)
+    asked = wait_back(h, remote, f'"{VM}" running again', 60)
+    ok(f'cut again, link back, Reconnect: the connection lists "rguest" running again '
+       f'({asked} passphrase question(s) on the way)')
 
 
 def main():
@@ -346,6 +360,8 @@ def main():
         step_console(h, remote, proc)
         current = 'cut the link'
         step_cut(h, remote)
+        current = 'automatic reconnect'
+        step_auto_reconnect(h, remote)
         current = 'reconnect'
         step_reconnect(h, remote)
         current = 'quit'
