@@ -289,6 +289,20 @@ take (HangarSnapshotTree  *tree,
 }
 
 static gboolean
+rename_snapshot (HangarSnapshotTree  *tree,
+                 const char          *name,
+                 const char          *new_name,
+                 GError             **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  hangar_snapshot_tree_rename_async (tree, name, new_name, NULL, hangar_test_store_result,
+                                     &result);
+  hangar_test_await (&result, OP_TIMEOUT_MS);
+  return hangar_snapshot_tree_rename_finish (tree, result, error);
+}
+
+static gboolean
 revert (HangarSnapshotTree  *tree,
         const char          *name,
         GError             **error)
@@ -412,6 +426,13 @@ test_internal_shut_off (void)
   g_assert_cmpint (hangar_snapshot_get_kind (snapshot), ==, HANGAR_SNAPSHOT_KIND_INTERNAL);
   g_assert_cmpint (hangar_snapshot_get_state (snapshot), ==, HANGAR_SNAPSHOT_STATE_SHUT_OFF);
   g_assert_true (hangar_snapshot_get_is_current (snapshot));
+
+  /* QEMU names it inside the image: renaming is refused, nothing changes. */
+  g_assert_false (rename_snapshot (tree, "clean", "renamed", &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+  g_assert_nonnull (hangar_snapshot_tree_lookup (tree, "clean"));
+  g_assert_null (hangar_snapshot_tree_lookup (tree, "renamed"));
 
   write_pattern (disk, "qcow2", 0x5a);
   assert_pattern (disk, "qcow2", 0x5a);
@@ -604,7 +625,13 @@ test_external_uefi (void)
   assert_pattern (overlay, "qcow2", 0x22);
   before = list_images ();
 
-  hangar_assert_ok (revert (tree, "uefi-snap", &error), error);
+  /* An external snapshot's name is libvirt's record only: it can change,
+   * and the snapshot reverts under its new name. */
+  hangar_assert_ok (rename_snapshot (tree, "uefi-snap", "before-update", &error), error);
+  g_assert_null (hangar_snapshot_tree_lookup (tree, "uefi-snap"));
+  g_assert_cmpint (hangar_snapshot_get_kind (hangar_snapshot_tree_lookup (tree, "before-update")),
+                   ==, HANGAR_SNAPSHOT_KIND_EXTERNAL);
+  hangar_assert_ok (revert (tree, "before-update", &error), error);
   reverted = current_disk (vm);
   g_test_message ("reverted to a new overlay %s", reverted);
   g_assert_cmpstr (reverted, !=, overlay);
@@ -617,7 +644,8 @@ test_external_uefi (void)
   g_assert_cmpuint (after->len, ==, before->len + 1);
   assert_pattern (overlay, "qcow2", 0x22);
   assert_pattern (disk, "qcow2", 0x11);
-  g_assert_true (hangar_snapshot_get_is_current (hangar_snapshot_tree_lookup (tree, "uefi-snap")));
+  g_assert_true (hangar_snapshot_get_is_current (hangar_snapshot_tree_lookup (tree,
+                                                                             "before-update")));
 
   /* It boots from the new overlay. */
   action (vm, HANGAR_VM_ACTION_START, HANGAR_VM_STATE_RUNNING);
@@ -625,11 +653,11 @@ test_external_uefi (void)
 
   /* The disk no longer builds on the snapshot's overlay: libvirt cannot merge
    * it back, so deleting is refused and nothing changes. */
-  g_assert_false (delete (tree, "uefi-snap", &error));
+  g_assert_false (delete (tree, "before-update", &error));
   g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_UNSUPPORTED);
   g_test_message ("refused: %s", error->message);
   g_clear_error (&error);
-  g_assert_nonnull (hangar_snapshot_tree_lookup (tree, "uefi-snap"));
+  g_assert_nonnull (hangar_snapshot_tree_lookup (tree, "before-update"));
   g_clear_pointer (&after, g_ptr_array_unref);
   after = list_images ();
   g_assert_cmpuint (after->len, ==, before->len + 1);

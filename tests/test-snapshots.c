@@ -417,6 +417,90 @@ test_description (Fixture       *fixture,
   g_assert_null (hangar_snapshot_get_description (hangar_snapshot_tree_lookup (tree, "first")));
 }
 
+static gboolean
+rename_snapshot (HangarSnapshotTree  *tree,
+                 const char          *name,
+                 const char          *new_name,
+                 GError             **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  hangar_snapshot_tree_rename_async (tree, name, new_name, NULL, hangar_test_store_result,
+                                     &result);
+  hangar_test_await (&result, OP_TIMEOUT_MS);
+  return hangar_snapshot_tree_rename_finish (tree, result, error);
+}
+
+/* A snapshot in the middle of a chain gets a new name: the tree keeps its
+ * shape, the child points at the new name, the current marker, the
+ * description and the picture follow; taken or bad names change nothing. */
+static void
+test_rename (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  HangarSnapshotTree *tree = fixture->tree;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *old_picture = NULL;
+  g_autofree char *new_picture = NULL;
+  virDomainPtr handle;
+  virDomainSnapshotPtr raw;
+
+  hangar_assert_ok (hangar_test_run_action (fixture->vm, HANGAR_VM_ACTION_START, &error), error);
+  take_ok (tree, "base");
+  hangar_assert_ok (take (tree, "middle", "Before the upgrade", FALSE, &error), error);
+  take_ok (tree, "top");
+  old_picture = hangar_snapshot_tree_thumbnail_path (tree, "middle");
+  g_assert_true (g_file_test (old_picture, G_FILE_TEST_EXISTS));
+
+  hangar_assert_ok (rename_snapshot (tree, "middle", "upgrade-ready", &error), error);
+  g_assert_null (hangar_snapshot_tree_lookup (tree, "middle"));
+  g_assert_nonnull (hangar_snapshot_tree_lookup (tree, "upgrade-ready"));
+  g_assert_cmpuint (hangar_snapshot_tree_get_n_snapshots (tree), ==, 3);
+  g_assert_cmpstr (parent_of (tree, "upgrade-ready"), ==, "base");
+  g_assert_cmpstr (parent_of (tree, "top"), ==, "upgrade-ready");
+  g_assert_cmpstr (hangar_snapshot_get_description (hangar_snapshot_tree_lookup (tree,
+                                                                                 "upgrade-ready")),
+                   ==, "Before the upgrade");
+  g_assert_true (hangar_snapshot_get_is_current (hangar_snapshot_tree_lookup (tree, "top")));
+  new_picture = hangar_snapshot_tree_thumbnail_path (tree, "upgrade-ready");
+  g_assert_false (g_file_test (old_picture, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (new_picture, G_FILE_TEST_EXISTS));
+
+  /* libvirt has the new names and links, not just the model. */
+  handle = hangar_test_dup_handle (fixture->vm);
+  g_assert_null (virDomainSnapshotLookupByName (handle, "middle", 0));
+  virResetLastError ();
+  raw = virDomainSnapshotLookupByName (handle, "top", 0);
+  g_assert_nonnull (raw);
+  {
+    virDomainSnapshotPtr parent = virDomainSnapshotGetParent (raw, 0);
+
+    g_assert_nonnull (parent);
+    g_assert_cmpstr (virDomainSnapshotGetName (parent), ==, "upgrade-ready");
+    virDomainSnapshotFree (parent);
+  }
+  virDomainSnapshotFree (raw);
+
+  /* The current one renamed stays current. */
+  hangar_assert_ok (rename_snapshot (tree, "top", "latest", &error), error);
+  g_assert_true (hangar_snapshot_get_is_current (hangar_snapshot_tree_lookup (tree, "latest")));
+  raw = virDomainSnapshotCurrent (handle, 0);
+  g_assert_cmpstr (virDomainSnapshotGetName (raw), ==, "latest");
+  virDomainSnapshotFree (raw);
+  virDomainFree (handle);
+
+  /* Taken and bad names: refused, nothing changed. */
+  g_assert_false (rename_snapshot (tree, "base", "latest", &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_false (rename_snapshot (tree, "base", "a/b", &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_nonnull (hangar_snapshot_tree_lookup (tree, "base"));
+  g_assert_cmpuint (hangar_snapshot_tree_get_n_snapshots (tree), ==, 3);
+  g_assert_cmpstr (parent_of (tree, "upgrade-ready"), ==, "base");
+}
+
 static void
 test_names (Fixture       *fixture,
             gconstpointer  user_data)
@@ -682,6 +766,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/snapshots/tree", test_tree);
   ADD ("/snapshots/description", test_description);
+  ADD ("/snapshots/rename", test_rename);
   ADD ("/snapshots/names", test_names);
   ADD ("/snapshots/busy", test_busy);
   ADD ("/snapshots/vm-busy", test_vm_busy);

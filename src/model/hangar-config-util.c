@@ -117,3 +117,48 @@ hangar_config_domain_with_device (GVirConfigDomain  *domain,
     g_critical ("could not re-read the domain: %s", error->message);
   return result;
 }
+
+static xmlNodePtr
+child_element (xmlNodePtr  parent,
+               const char *name)
+{
+  for (xmlNodePtr n = parent->children; n != NULL; n = n->next)
+    if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, BAD_CAST name))
+      return n;
+  return xmlNewChild (parent, NULL, BAD_CAST name, NULL);
+}
+
+GVirConfigObject *
+hangar_config_with_text (GVirConfigObject *object,
+                         const char       *root_name,
+                         const char       *outer,
+                         const char       *inner,
+                         const char       *text)
+{
+  g_autofree char *xml = gvir_config_object_to_xml (object);
+  g_autofree char *edited = NULL;
+  g_autoptr (GError) error = NULL;
+  GVirConfigObject *result;
+  xmlNodePtr node;
+  xmlDocPtr doc;
+
+  doc = xmlReadMemory (xml, (int) strlen (xml), NULL, NULL, XML_PARSE_NONET);
+  g_return_val_if_fail (doc != NULL, NULL);
+  node = child_element (child_element (xmlDocGetRootElement (doc), outer), inner);
+  /* xmlNodeSetContent would read entities: encode the text first. */
+  {
+    xmlChar *encoded = xmlEncodeSpecialChars (doc, BAD_CAST text);
+
+    xmlNodeSetContent (node, encoded);
+    xmlFree (encoded);
+  }
+  edited = dump_root (doc);
+  xmlFreeDoc (doc);
+
+  result = gvir_config_object_new_from_xml (G_OBJECT_TYPE (object), root_name,
+                                            gvir_config_object_get_schema (object), edited,
+                                            &error);
+  if (result == NULL)
+    g_critical ("could not re-read <%s>: %s", root_name, error->message);
+  return result;
+}

@@ -20,6 +20,14 @@ char             *hangar_config_metadata_element (const char *element,
                                                   const char *attr,
                                                   const char *value);
 
+/* A copy of @object with the text of <@outer><@inner> under its root set
+ * to @text (elements made if missing), e.g. a snapshot's <parent><name>. */
+GVirConfigObject *hangar_config_with_text (GVirConfigObject  *object,
+                                           const char        *root_name,
+                                           const char        *outer,
+                                           const char        *inner,
+                                           const char        *text);
+
 /* A copy of @domain with one more device under <devices>:
  * <@element @attrs…><@child @child_attrs…>@child_text</@child></@element>,
  * for devices libvirt-gconfig has no class for (rng, tpm). The attribute

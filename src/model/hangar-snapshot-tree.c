@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "hangar-error.h"
+#include "hangar-config-util.h"
 #include "hangar-snapshot-tree.h"
 
 /* The longest side of a stored screen picture. */
@@ -671,6 +672,7 @@ typedef enum
   OP_REVERT,
   OP_DELETE,
   OP_DESCRIBE,
+  OP_RENAME,
 } OpKind;
 
 typedef struct
@@ -681,6 +683,7 @@ typedef struct
   char                     *vm_name;
   char                     *name;
   char                     *description;
+  char                     *new_name;
   gboolean                  include_memory;
   HangarSnapshotDeleteMode  mode;
 
@@ -699,6 +702,7 @@ op_data_free (OpData *data)
   g_free (data->vm_name);
   g_free (data->name);
   g_free (data->description);
+  g_free (data->new_name);
   g_clear_error (&data->error);
   g_clear_pointer (&data->snapshots, g_ptr_array_unref);
   g_clear_pointer (&data->plan, hangar_snapshot_plan_free);
@@ -1361,6 +1365,125 @@ run_describe (OpData        *data,
   return ok;
 }
 
+/* Renames where the name is only libvirt's record: external snapshots, and
+ * drivers (libvirt's test driver) that keep nothing under the name. QEMU
+ * names an internal snapshot inside the qcow2 image itself. Order: the new
+ * record first, children moved to it, the old record last; a failure on
+ * the way removes what was added. */
+static gboolean
+run_rename (OpData        *data,
+            virDomainPtr   handle,
+            GError       **error)
+{
+  virDomainSnapshotPtr snapshot = lookup_snapshot (handle, data->name, error);
+  virDomainSnapshotPtr *children = NULL;
+  g_autoptr (GVirConfigDomainSnapshot) config = NULL;
+  g_autoptr (GPtrArray) moved = g_ptr_array_new_with_free_func (g_object_unref);
+  const char *driver;
+  int is_current, n_children;
+  gboolean ok = TRUE, test_driver;
+  unsigned int record_only;
+
+  if (snapshot == NULL)
+    return FALSE;
+  config = read_snapshot_config (snapshot, error);
+  is_current = virDomainSnapshotIsCurrent (snapshot, 0);
+  virResetLastError ();
+  if (config == NULL)
+    {
+      virDomainSnapshotFree (snapshot);
+      return FALSE;
+    }
+  driver = virConnectGetType (virDomainGetConnect (handle));
+  /* The test driver keeps only records, and has no metadata-only delete. */
+  test_driver = driver != NULL && g_ascii_strcasecmp (driver, "test") == 0;
+  record_only = test_driver ? 0 : VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY;
+  if (!test_driver && !snapshot_is_external (config))
+    {
+      virDomainSnapshotFree (snapshot);
+      g_set_error (error, HANGAR_ERROR, HANGAR_ERROR_UNSUPPORTED,
+                   _("“%s” is an internal snapshot: QEMU keeps it under this name inside the "
+                     "disk image, so renaming it would break revert and delete. Its "
+                     "description can be changed."), data->name);
+      return FALSE;
+    }
+  if (virDomainSnapshotLookupByName (handle, data->new_name, 0) != NULL)
+    {
+      virDomainSnapshotFree (snapshot);
+      g_set_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                   _("There is already a snapshot named “%s”."), data->new_name);
+      return FALSE;
+    }
+  virResetLastError ();
+
+  gvir_config_domain_snapshot_set_name (config, data->new_name);
+  if (!redefine_snapshot (handle, config, is_current == 1, error))
+    {
+      virDomainSnapshotFree (snapshot);
+      return FALSE;
+    }
+
+  n_children = virDomainSnapshotListAllChildren (snapshot, &children, 0);
+  for (int i = 0; ok && i < n_children; i++)
+    {
+      g_autoptr (GVirConfigDomainSnapshot) child = read_snapshot_config (children[i], error);
+      g_autoptr (GVirConfigDomainSnapshot) reparented = NULL;
+      int child_current = virDomainSnapshotIsCurrent (children[i], 0);
+
+      virResetLastError ();
+      if (child == NULL)
+        {
+          ok = FALSE;
+          break;
+        }
+      reparented = GVIR_CONFIG_DOMAIN_SNAPSHOT (hangar_config_with_text (GVIR_CONFIG_OBJECT (child),
+                                                                         "domainsnapshot",
+                                                                         "parent", "name",
+                                                                         data->new_name));
+      ok = reparented != NULL && redefine_snapshot (handle, reparented, child_current == 1, error);
+      if (ok)
+        g_ptr_array_add (moved, g_steal_pointer (&child));
+    }
+  for (int i = 0; i < n_children; i++)
+    virDomainSnapshotFree (children[i]);
+  free (children);
+
+  if (ok && virDomainSnapshotDelete (snapshot, record_only) < 0)
+    {
+      g_autofree char *what = g_strdup_printf (_("Could not rename the snapshot “%s”"),
+                                               data->name);
+
+      g_propagate_error (error, hangar_error_from_libvirt (what));
+      ok = FALSE;
+    }
+  if (!ok)
+    {
+      /* Back as it was: children under the old name, the new record gone. */
+      virDomainSnapshotPtr added;
+
+      for (guint i = 0; i < moved->len; i++)
+        redefine_snapshot (handle, g_ptr_array_index (moved, i), FALSE, NULL);
+      added = virDomainSnapshotLookupByName (handle, data->new_name, 0);
+      if (added != NULL)
+        {
+          virDomainSnapshotDelete (added, record_only);
+          virDomainSnapshotFree (added);
+        }
+      virResetLastError ();
+    }
+  virDomainSnapshotFree (snapshot);
+
+  if (ok)
+    {
+      g_autofree char *from = hangar_snapshot_thumbnail_path (data->uuid, data->name);
+      g_autofree char *to = hangar_snapshot_thumbnail_path (data->uuid, data->new_name);
+
+      if (from != NULL && to != NULL && g_file_test (from, G_FILE_TEST_EXISTS))
+        g_rename (from, to);
+    }
+  return ok;
+}
+
 static void
 op_thread (GTask        *task,
            gpointer      source_object,
@@ -1397,6 +1520,9 @@ op_thread (GTask        *task,
           break;
         case OP_REVERT:
           run_revert (data, handle, &error);
+          break;
+        case OP_RENAME:
+          run_rename (data, handle, &error);
           break;
         case OP_DELETE:
           run_delete (data, handle, &error);
@@ -1874,4 +2000,39 @@ hangar_snapshot_tree_set_description_finish (HangarSnapshotTree  *self,
                                              GError             **error)
 {
   return op_finish (self, result, hangar_snapshot_tree_set_description_async, error);
+}
+
+void
+hangar_snapshot_tree_rename_async (HangarSnapshotTree  *self,
+                                   const char          *name,
+                                   const char          *new_name,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr (GError) error = NULL;
+  OpData *data;
+
+  g_return_if_fail (HANGAR_IS_SNAPSHOT_TREE (self));
+
+  if (!hangar_snapshot_tree_check_name (self, new_name, &error))
+    {
+      g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, hangar_snapshot_tree_rename_async);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  data = op_data_new (OP_RENAME);
+  data->name = g_strdup (name);
+  data->new_name = g_strdup (new_name);
+  start_op (self, data, hangar_snapshot_tree_rename_async, cancellable, callback, user_data);
+}
+
+gboolean
+hangar_snapshot_tree_rename_finish (HangarSnapshotTree  *self,
+                                    GAsyncResult        *result,
+                                    GError             **error)
+{
+  return op_finish (self, result, hangar_snapshot_tree_rename_async, error);
 }

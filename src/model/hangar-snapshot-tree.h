@@ -121,6 +121,19 @@ gboolean  hangar_snapshot_tree_set_description_finish (HangarSnapshotTree  *self
                                                        GAsyncResult        *result,
                                                        GError             **error);
 
+/* Renames a snapshot whose name is only libvirt's record (external ones;
+ * the test driver's); internal QEMU snapshots are refused with the reason.
+ * Children, the current marker, the description and the picture follow. */
+void      hangar_snapshot_tree_rename_async   (HangarSnapshotTree  *self,
+                                               const char          *name,
+                                               const char          *new_name,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean  hangar_snapshot_tree_rename_finish  (HangarSnapshotTree  *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HangarSnapshotPlan, hangar_snapshot_plan_free)
 
 G_END_DECLS
