@@ -31,8 +31,9 @@ test_pkgs=(
   # tests/remote/remote-host.sh: a remote host in a network namespace (sshd, and
   # libvirtd --session started there by virt-ssh-helper)
   openssh-server openssh-client iproute2 libvirt-daemon libvirt-clients passwd
-  # test-vm-builder: ISOs labelled like real install media, libvirt's schema check
-  xorriso libvirt-clients
+  # test-vm-builder: ISOs labelled like real install media, libvirt's schema check;
+  # ui-new-vm-boot: a bootable ISO of the test guest (grub-mkrescue)
+  xorriso libvirt-clients grub-pc-bin grub-common mtools
   # the libFuzzer target (tests/fuzz) is built with clang in the sanitizer stage
   clang libclang-rt-14-dev
 )

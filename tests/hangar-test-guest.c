@@ -11,6 +11,7 @@
 
 #include "hangar-embedded.h"
 #include "hangar-test-guest.h"
+#include "hangar-vm-builder.h"
 
 /* libvirt-glib 4.0 declares no autoptr cleanups. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainOs, g_object_unref)
@@ -55,12 +56,8 @@ hangar_test_guest_use_kvm (void)
   if (forced != NULL && *forced != '\0')
     return g_str_equal (forced, "kvm");
 
-  /* Some sandboxes offer a /dev/kvm without hardware virtualisation (PVM,
-   * kvm_pvm, runs only guests built for it): there this guest's kernel does
-   * not get past its decompressor in minutes, while TCG boots it in seconds. */
-  return access ("/dev/kvm", R_OK | W_OK) == 0 &&
-         (g_file_test ("/sys/module/kvm_intel", G_FILE_TEST_IS_DIR) ||
-          g_file_test ("/sys/module/kvm_amd", G_FILE_TEST_IS_DIR));
+  /* The same rule as the new-VM wizard's (kvm_pvm sandboxes: TCG). */
+  return hangar_host_kvm_usable ();
 }
 
 /* libvirt-gconfig 4.0 can set neither a graphics device's <listen> nor a

@@ -458,6 +458,14 @@ hangar_vm_spec_to_config (const HangarVmSpec *spec,
 /* ------------------------------------------------------------------ */
 /* Disk images                                                         */
 
+gboolean
+hangar_host_kvm_usable (void)
+{
+  return g_access ("/dev/kvm", R_OK | W_OK) == 0 &&
+         (g_file_test ("/sys/module/kvm_intel", G_FILE_TEST_IS_DIR) ||
+          g_file_test ("/sys/module/kvm_amd", G_FILE_TEST_IS_DIR));
+}
+
 char *
 hangar_vm_images_dir (void)
 {
@@ -724,7 +732,7 @@ hangar_vm_create_async (HangarConnection    *connection,
   data->spec.virtio_gpu = spec->virtio_gpu;
   data->embedded_images = kind == HANGAR_CONNECTION_KIND_EMBEDDED ||
                           kind == HANGAR_CONNECTION_KIND_TEST;
-  data->kvm = connection_is_local (connection) ? g_access ("/dev/kvm", R_OK | W_OK) == 0 : TRUE;
+  data->kvm = connection_is_local (connection) ? hangar_host_kvm_usable () : TRUE;
   data->nat_network = kind == HANGAR_CONNECTION_KIND_SYSTEM;
   data->taken = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < g_list_model_get_n_items (vms); i++)
@@ -758,8 +766,15 @@ identify_thread (GTask        *task,
 {
   OsinfoDb *db = hangar_os_db_ensure_loaded (HANGAR_OS_DB (source_object));
   g_autoptr (GError) error = NULL;
-  g_autoptr (OsinfoMedia) media = osinfo_media_create_from_location (task_data, cancellable, &error);
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (OsinfoMedia) media = NULL;
   OsinfoOs *os;
+
+  /* libosinfo's blocking call runs a main loop on the thread-default
+   * context: this thread's own, not the window's. */
+  g_main_context_push_thread_default (context);
+  media = osinfo_media_create_from_location (task_data, cancellable, &error);
+  g_main_context_pop_thread_default (context);
 
   if (media == NULL)
     {

@@ -64,6 +64,12 @@ GVirConfigDomain *hangar_vm_spec_to_config   (const HangarVmSpec *spec,
                                               gboolean            kvm,
                                               gboolean            nat_network);
 
+/* Whether this computer's /dev/kvm runs ordinary guests: usable, and backed
+ * by hardware virtualisation (kvm_intel or kvm_amd). Some sandboxes offer a
+ * /dev/kvm (PVM) that runs only guests built for it; there TCG is the one
+ * that boots an ordinary kernel. */
+gboolean          hangar_host_kvm_usable     (void);
+
 /* Where new disk images of the embedded connection go:
  * $XDG_DATA_HOME/hangar/images. */
 char             *hangar_vm_images_dir       (void);
