@@ -264,7 +264,8 @@ on_vm_notify (HangarVm      *vm,
 {
   const char *name = g_param_spec_get_name (pspec);
 
-  if (g_str_equal (name, "state") || g_str_equal (name, "busy") || g_str_equal (name, "os-name"))
+  if (g_str_equal (name, "state") || g_str_equal (name, "busy") || g_str_equal (name, "os-name") ||
+      g_str_equal (name, "name"))
     row_changed_for (self, vm);
 }
 

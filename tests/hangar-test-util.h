@@ -69,4 +69,10 @@ gboolean       hangar_test_run_action       (HangarVm        *vm,
                                              HangarVmAction   action,
                                              GError         **error);
 
+/* libvirt-gobject 4.0 does not know some lifecycle events libvirt sends
+ * (defined from a snapshot on revert, renamed) and warns "code should not
+ * be reached" from domain_event_cb: its bug, not Hangar's. After this,
+ * that one warning is only logged; every other warning still fails. */
+void           hangar_test_tolerate_unknown_events (void);
+
 G_END_DECLS

@@ -14,4 +14,8 @@ void hangar_vm_run_domain_task (HangarVm            *self,
                                 gpointer             source_tag,
                                 GTaskThreadFunc      thread_func);
 
+/* After a rename libvirt-gobject does not report (4.0 ignores the event). */
+void hangar_vm_update_name (HangarVm   *self,
+                            const char *name);
+
 G_END_DECLS

@@ -1549,3 +1549,16 @@ hangar_vm_get_tunnel_uri (HangarVm *self)
 
   return self->tunnel_uri;
 }
+
+void
+hangar_vm_update_name (HangarVm   *self,
+                       const char *name)
+{
+  g_return_if_fail (HANGAR_IS_VM (self));
+
+  if (g_strcmp0 (self->name, name) == 0)
+    return;
+  g_free (self->name);
+  self->name = g_strdup (name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+}

@@ -1,0 +1,335 @@
+/* hangar-vm-settings.c: read and write a VM's general settings. Every
+ * libvirt call runs in a GTask thread; the XML goes through libvirt-gconfig. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libvirt-gobject/libvirt-gobject.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <string.h>
+
+#include "hangar-error.h"
+#include "hangar-vm-builder.h"
+#include "hangar-vm-private.h"
+#include "hangar-vm-settings.h"
+
+#define MAX_VCPUS 512
+
+void
+hangar_vm_settings_free (HangarVmSettings *settings)
+{
+  if (settings == NULL)
+    return;
+  g_free (settings->name);
+  g_free (settings->title);
+  g_free (settings->description);
+  g_free (settings->uuid);
+  g_free (settings->machine);
+  g_clear_pointer (&settings->devices, g_ptr_array_unref);
+  g_free (settings);
+}
+
+HangarVmSettings *
+hangar_vm_settings_copy (const HangarVmSettings *s)
+{
+  HangarVmSettings *copy = g_new0 (HangarVmSettings, 1);
+
+  *copy = *s;
+  copy->name = g_strdup (s->name);
+  copy->title = g_strdup (s->title);
+  copy->description = g_strdup (s->description);
+  copy->uuid = g_strdup (s->uuid);
+  copy->machine = g_strdup (s->machine);
+  copy->devices = s->devices != NULL ? g_ptr_array_ref (s->devices) : NULL;
+  return copy;
+}
+
+static char *
+describe_device (GVirConfigDomainDevice *device)
+{
+  if (GVIR_CONFIG_IS_DOMAIN_DISK (device))
+    {
+      GVirConfigDomainDisk *disk = GVIR_CONFIG_DOMAIN_DISK (device);
+      const char *source = gvir_config_domain_disk_get_source (disk);
+      gboolean cdrom = gvir_config_domain_disk_get_guest_device_type (disk) ==
+                       GVIR_CONFIG_DOMAIN_DISK_GUEST_DEVICE_CDROM;
+
+      /* Translators: a disk's target (vda) and its image file */
+      return g_strdup_printf (cdrom ? _("CD-ROM %s: %s") : _("Disk %s: %s"),
+                              gvir_config_domain_disk_get_target_dev (disk),
+                              source != NULL ? source : _("(empty)"));
+    }
+  if (GVIR_CONFIG_IS_DOMAIN_INTERFACE (device))
+    {
+      const char *model = gvir_config_domain_interface_get_model (GVIR_CONFIG_DOMAIN_INTERFACE (device));
+      const char *mac = gvir_config_domain_interface_get_mac (GVIR_CONFIG_DOMAIN_INTERFACE (device));
+
+      return g_strdup_printf (_("Network interface %s (%s)"), mac != NULL ? mac : "",
+                              model != NULL ? model : _("default model"));
+    }
+  if (GVIR_CONFIG_IS_DOMAIN_GRAPHICS_SPICE (device))
+    return g_strdup (_("Display: SPICE"));
+  if (GVIR_CONFIG_IS_DOMAIN_GRAPHICS_VNC (device))
+    return g_strdup (_("Display: VNC"));
+  if (GVIR_CONFIG_IS_DOMAIN_VIDEO (device))
+    return g_strdup (_("Video card"));
+  if (GVIR_CONFIG_IS_DOMAIN_SOUND (device))
+    return g_strdup (_("Sound card"));
+  if (GVIR_CONFIG_IS_DOMAIN_INPUT (device))
+    return g_strdup (_("Input device"));
+  if (GVIR_CONFIG_IS_DOMAIN_CHANNEL (device))
+    {
+      const char *target = gvir_config_domain_channel_get_target_name (GVIR_CONFIG_DOMAIN_CHANNEL (device));
+
+      return g_strdup_printf (_("Channel %s"), target != NULL ? target : "");
+    }
+  if (GVIR_CONFIG_IS_DOMAIN_SERIAL (device) || GVIR_CONFIG_IS_DOMAIN_CONSOLE (device))
+    return g_strdup (_("Serial console"));
+  if (GVIR_CONFIG_IS_DOMAIN_REDIRDEV (device))
+    return g_strdup (_("USB redirection"));
+  if (GVIR_CONFIG_IS_DOMAIN_CONTROLLER (device))
+    return g_strdup (_("Controller"));
+  if (GVIR_CONFIG_IS_DOMAIN_MEMBALLOON (device))
+    return g_strdup (_("Memory balloon"));
+  return g_strdup (_("Other device"));
+}
+
+static void
+get_settings_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GVirDomain *domain = task_data;
+  g_autoptr (GError) error = NULL;
+  GVirConfigDomain *config = gvir_domain_get_config (domain, GVIR_DOMAIN_XML_INACTIVE, &error);
+  HangarVmSettings *s;
+  GVirConfigDomainOs *os;
+  GList *devices;
+
+  if (config == NULL)
+    {
+      g_task_return_error (task, hangar_error_from_libvirt (_("Could not read the VM’s configuration")));
+      return;
+    }
+  s = g_new0 (HangarVmSettings, 1);
+  s->name = g_strdup (gvir_config_domain_get_name (config));
+  s->title = g_strdup (gvir_config_domain_get_title (config));
+  s->description = g_strdup (gvir_config_domain_get_description (config));
+  s->uuid = g_strdup (gvir_config_domain_get_uuid (config));
+  s->vcpus = (guint) gvir_config_domain_get_vcpus (config);
+  s->memory_mib = gvir_config_domain_get_memory (config) / 1024;
+  s->current_memory_mib = gvir_config_domain_get_current_memory (config) / 1024;
+  if (s->current_memory_mib == 0)
+    s->current_memory_mib = s->memory_mib;
+  os = gvir_config_domain_get_os (config);
+  if (os != NULL)
+    {
+      s->machine = g_strdup (gvir_config_domain_os_get_machine (os));
+      s->uefi = gvir_config_domain_os_get_firmware (os) == GVIR_CONFIG_DOMAIN_OS_FIRMWARE_EFI;
+      g_object_unref (os);
+    }
+  s->devices = g_ptr_array_new_with_free_func (g_free);
+  devices = gvir_config_domain_get_devices (config);
+  for (GList *l = devices; l != NULL; l = l->next)
+    g_ptr_array_add (s->devices, describe_device (l->data));
+  g_list_free_full (devices, g_object_unref);
+  g_object_unref (config);
+  g_task_return_pointer (task, s, (GDestroyNotify) hangar_vm_settings_free);
+}
+
+void
+hangar_vm_get_settings_async (HangarVm            *vm,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  hangar_vm_run_domain_task (vm, cancellable, callback, user_data,
+                             hangar_vm_get_settings_async, get_settings_thread);
+}
+
+HangarVmSettings *
+hangar_vm_get_settings_finish (HangarVm      *vm,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, vm), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+hangar_vm_settings_check (const HangarVmSettings  *s,
+                          GError                 **error)
+{
+  if (!hangar_vm_name_check (s->name, NULL, error))
+    return FALSE;
+  if (s->vcpus < 1 || s->vcpus > MAX_VCPUS)
+    {
+      g_set_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                   _("A VM has from 1 to %d virtual CPUs."), MAX_VCPUS);
+      return FALSE;
+    }
+  if (s->memory_mib < 16)
+    {
+      g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                           _("A VM needs at least 16 MiB of memory."));
+      return FALSE;
+    }
+  if (s->current_memory_mib > s->memory_mib || s->current_memory_mib < 16)
+    {
+      g_set_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                   _("The memory in use (%" G_GUINT64_FORMAT " MiB) must be between 16 MiB and "
+                     "the maximum (%" G_GUINT64_FORMAT " MiB)."),
+                   s->current_memory_mib, s->memory_mib);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  GVirDomain       *domain;
+  HangarVmSettings *settings;
+  gboolean          pending;
+  gboolean          renamed;
+} ApplyData;
+
+static void
+apply_data_free (ApplyData *data)
+{
+  g_object_unref (data->domain);
+  hangar_vm_settings_free (data->settings);
+  g_free (data);
+}
+
+static gboolean
+strings_differ (const char *a,
+                const char *b)
+{
+  return g_strcmp0 (a != NULL && *a != '\0' ? a : NULL, b != NULL && *b != '\0' ? b : NULL) != 0;
+}
+
+static void
+apply_settings_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  ApplyData *data = task_data;
+  HangarVmSettings *s = data->settings;
+  g_autoptr (GError) error = NULL;
+  GVirConfigDomain *config;
+  virDomainPtr handle = NULL;
+  gboolean active, renamed;
+  guint64 old_current;
+  guint old_vcpus;
+  guint64 old_memory;
+
+  config = gvir_domain_get_config (data->domain, GVIR_DOMAIN_XML_INACTIVE, &error);
+  if (config == NULL)
+    {
+      g_task_return_error (task, hangar_error_from_libvirt (_("Could not read the VM’s configuration")));
+      return;
+    }
+  g_object_get (data->domain, "handle", &handle, NULL);
+  active = handle != NULL && virDomainIsActive (handle) == 1;
+  renamed = g_strcmp0 (s->name, gvir_config_domain_get_name (config)) != 0;
+  if (renamed && active)
+    {
+      g_object_unref (config);
+      virDomainFree (handle);
+      g_task_return_new_error (task, HANGAR_ERROR, HANGAR_ERROR_INVALID_STATE,
+                               _("A running VM cannot be renamed: shut it down first."));
+      return;
+    }
+
+  old_current = gvir_config_domain_get_current_memory (config) / 1024;
+  old_vcpus = (guint) gvir_config_domain_get_vcpus (config);
+  old_memory = gvir_config_domain_get_memory (config) / 1024;
+  if (strings_differ (s->title, gvir_config_domain_get_title (config)))
+    gvir_config_domain_set_title (config, s->title != NULL && *s->title != '\0' ? s->title : NULL);
+  if (strings_differ (s->description, gvir_config_domain_get_description (config)))
+    gvir_config_domain_set_description (config, s->description != NULL && *s->description != '\0'
+                                                ? s->description : NULL);
+  gvir_config_domain_set_vcpus (config, s->vcpus);
+  gvir_config_domain_set_memory (config, s->memory_mib * 1024);
+  gvir_config_domain_set_current_memory (config, s->current_memory_mib * 1024);
+  if (!gvir_domain_set_config (data->domain, config, &error))
+    {
+      g_object_unref (config);
+      if (handle != NULL)
+        virDomainFree (handle);
+      g_task_return_error (task, hangar_error_from_libvirt (_("Could not save the settings")));
+      return;
+    }
+  g_object_unref (config);
+
+  if (active)
+    {
+      /* The balloon moves now; CPUs and the maximum wait for a restart. */
+      if (s->current_memory_mib != old_current &&
+          virDomainSetMemoryFlags (handle, s->current_memory_mib * 1024,
+                                   VIR_DOMAIN_AFFECT_LIVE) < 0)
+        {
+          virResetLastError ();
+          data->pending = TRUE;
+        }
+      if (s->vcpus != old_vcpus || s->memory_mib != old_memory)
+        data->pending = TRUE;
+    }
+  if (renamed && virDomainRename (handle, s->name, 0) < 0)
+    {
+      virDomainFree (handle);
+      g_task_return_error (task, hangar_error_from_libvirt (_("Could not rename the VM")));
+      return;
+    }
+  data->renamed = renamed;
+  if (handle != NULL)
+    virDomainFree (handle);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+hangar_vm_apply_settings_async (HangarVm               *vm,
+                                const HangarVmSettings *settings,
+                                GCancellable           *cancellable,
+                                GAsyncReadyCallback     callback,
+                                gpointer                user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vm, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+  ApplyData *data;
+
+  g_task_set_source_tag (task, hangar_vm_apply_settings_async);
+  if (!hangar_vm_settings_check (settings, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  data = g_new0 (ApplyData, 1);
+  data->domain = g_object_ref (hangar_vm_get_domain (vm));
+  data->settings = hangar_vm_settings_copy (settings);
+  g_task_set_task_data (task, data, (GDestroyNotify) apply_data_free);
+  g_task_run_in_thread (task, apply_settings_thread);
+}
+
+gboolean
+hangar_vm_apply_settings_finish (HangarVm      *vm,
+                                 GAsyncResult  *result,
+                                 gboolean      *pending,
+                                 GError       **error)
+{
+  ApplyData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, vm), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  data = g_task_get_task_data (G_TASK (result));
+  if (pending != NULL)
+    *pending = data->pending;
+  if (data->renamed)
+    hangar_vm_update_name (vm, data->settings->name);
+  return TRUE;
+}

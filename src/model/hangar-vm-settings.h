@@ -1,0 +1,57 @@
+/* hangar-vm-settings.h: a VM's general settings as the hardware editor shows
+ * them (name, title, description, CPUs, memory, devices), read from and
+ * written to its persistent configuration with libvirt-gconfig. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hangar-vm.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char     *name;
+  char     *title;
+  char     *description;
+  char     *uuid;
+  char     *machine;
+  gboolean  uefi;
+  guint     vcpus;
+  guint64   memory_mib;          /* maximum */
+  guint64   current_memory_mib;  /* the balloon's target */
+  GPtrArray *devices;            /* char *: one line per device, read-only */
+} HangarVmSettings;
+
+void              hangar_vm_settings_free (HangarVmSettings *settings);
+HangarVmSettings *hangar_vm_settings_copy (const HangarVmSettings *settings);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HangarVmSettings, hangar_vm_settings_free)
+
+/* Reads the persistent (inactive) configuration. */
+void              hangar_vm_get_settings_async  (HangarVm            *vm,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+HangarVmSettings *hangar_vm_get_settings_finish (HangarVm      *vm,
+                                                 GAsyncResult  *result,
+                                                 GError       **error);
+
+/* Checks @settings (HANGAR_ERROR_INVALID_INPUT with the reason) and writes
+ * them to the persistent configuration; a new name renames the VM (only
+ * while it is shut off); the balloon target also applies to a running VM.
+ * *@pending is TRUE when some change waits for the VM to be shut down. */
+void              hangar_vm_apply_settings_async  (HangarVm               *vm,
+                                                   const HangarVmSettings *settings,
+                                                   GCancellable           *cancellable,
+                                                   GAsyncReadyCallback     callback,
+                                                   gpointer                user_data);
+gboolean          hangar_vm_apply_settings_finish (HangarVm      *vm,
+                                                   GAsyncResult  *result,
+                                                   gboolean      *pending,
+                                                   GError       **error);
+
+/* The checks apply_settings makes, for inline messages. */
+gboolean          hangar_vm_settings_check        (const HangarVmSettings  *settings,
+                                                   GError                 **error);
+
+G_END_DECLS
