@@ -9,6 +9,7 @@
 #include "hangar-console-view.h"
 #include "hangar-delete-dialog.h"
 #include "hangar-error.h"
+#include "hangar-hardware-view.h"
 #include "hangar-snapshots-view.h"
 #include "hangar-vm-page.h"
 
@@ -51,6 +52,7 @@ struct _HangarVmPage
   GtkStack           *view_stack;
   HangarConsoleView  *console_view;
   HangarSnapshotsView *snapshots_view;
+  HangarHardwareView  *hardware_view;
 
   GSimpleActionGroup *actions;
   GSettings          *settings;
@@ -492,6 +494,7 @@ hangar_vm_page_set_vm (HangarVmPage *self,
                                     ? "console" : "details");
   hangar_console_view_set_vm (self->console_view, vm);
   hangar_snapshots_view_set_vm (self->snapshots_view, vm);
+  hangar_hardware_view_set_vm (self->hardware_view, vm);
 
   update_all (self);
   show_last_error (self);
@@ -595,6 +598,7 @@ hangar_vm_page_class_init (HangarVmPageClass *klass)
   BIND (view_stack);
   BIND (console_view);
   BIND (snapshots_view);
+  BIND (hardware_view);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_info_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_view_changed);
@@ -605,6 +609,7 @@ hangar_vm_page_init (HangarVmPage *self)
 {
   g_type_ensure (HANGAR_TYPE_CONSOLE_VIEW);
   g_type_ensure (HANGAR_TYPE_SNAPSHOTS_VIEW);
+  g_type_ensure (HANGAR_TYPE_HARDWARE_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
   hangar_a11y_name_info_bar_close (self->info_bar);
 

@@ -331,5 +331,8 @@ hangar_vm_apply_settings_finish (HangarVm      *vm,
     *pending = data->pending;
   if (data->renamed)
     hangar_vm_update_name (vm, data->settings->name);
+  /* What the VM page and the list show, when it is already in effect. */
+  if (!data->pending)
+    hangar_vm_update_resources (vm, data->settings->vcpus, data->settings->memory_mib * 1024);
   return TRUE;
 }

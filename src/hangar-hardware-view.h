@@ -1,0 +1,17 @@
+/* hangar-hardware-view.h: the VM page's Hardware view: general settings,
+ * CPUs, memory and the list of devices, with Apply and Revert. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "hangar-vm.h"
+
+G_BEGIN_DECLS
+
+#define HANGAR_TYPE_HARDWARE_VIEW (hangar_hardware_view_get_type ())
+G_DECLARE_FINAL_TYPE (HangarHardwareView, hangar_hardware_view, HANGAR, HARDWARE_VIEW, GtkBox)
+
+void hangar_hardware_view_set_vm (HangarHardwareView *self,
+                                  HangarVm           *vm);
+
+G_END_DECLS
