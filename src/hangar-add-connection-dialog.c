@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hangar-add-connection-dialog.h"
+#include "hangar-widget-util.h"
 #include "hangar-uri.h"
 
 struct _HangarAddConnectionDialog
@@ -59,13 +60,7 @@ set_status (HangarAddConnectionDialog *self,
             const char                *text,
             gboolean                   is_error)
 {
-  GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (self->status_label));
-
-  gtk_label_set_text (self->status_label, text != NULL ? text : "");
-  if (is_error)
-    gtk_style_context_add_class (context, "error");
-  else
-    gtk_style_context_remove_class (context, "error");
+  hangar_label_set_status (self->status_label, text, is_error);
 }
 
 static gboolean

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "hangar-error.h"
+#include "hangar-widget-util.h"
 #include "hangar-new-vm-dialog.h"
 #include "hangar-vm-builder.h"
 #include "hangar-vm.h"
@@ -70,13 +71,7 @@ set_status (GtkLabel   *label,
             const char *text,
             gboolean    is_error)
 {
-  GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (label));
-
-  gtk_label_set_text (label, text != NULL ? text : "");
-  if (is_error)
-    gtk_style_context_add_class (context, "error");
-  else
-    gtk_style_context_remove_class (context, "error");
+  hangar_label_set_status (label, text, is_error);
 }
 
 static HangarConnection *

@@ -24,18 +24,11 @@ FAILURE_SHOT = 'connections-failure.png'
 
 
 def dialog(h):
-    for i in range(lc.fresh(h.app).childCount):
-        child = lc.fresh(h.app.getChildAtIndex(i))
-        if child is not None and child.getRole() == pyatspi.ROLE_DIALOG and lc.showing(child):
-            return child
-    return None
+    return lc.showing_dialog(h.app)
 
 
 def named(root, name, roles=None):
-    for acc in lc.walk(root):
-        if acc.name == name and (roles is None or acc.getRole() in roles):
-            return acc
-    return None
+    return lc.named(root, name, roles)
 
 
 def label_text(root, name):
@@ -50,14 +43,7 @@ def sensitive(acc):
 
 
 def set_entry(d, name, text):
-    entry = lc.wait_for(f'the "{name}" field', lambda: named(d, name, (pyatspi.ROLE_TEXT,
-                                                                  pyatspi.ROLE_SPIN_BUTTON)))
-    if not lc.has(entry, pyatspi.STATE_FOCUSED):
-        lc.click(entry)
-    lc.wait_for(f'"{name}" to take the focus', lambda: lc.has(entry, pyatspi.STATE_FOCUSED))
-    lc.keys('ctrl+a', 'BackSpace')
-    if text:
-        lc.xdotool('type', '--delay', '60', '--', text)
+    lc.set_field(d, name, text)
 
 
 def wait_address(d, expected):

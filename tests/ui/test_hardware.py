@@ -19,11 +19,7 @@ from tap import Failure, diag, ok
 FAILURE_SHOT = 'hardware-failure.png'
 
 
-def named(root, name, roles=None):
-    for acc in lc.walk(root):
-        if acc.name == name and (roles is None or acc.getRole() in roles):
-            return acc
-    return None
+named = lc.named
 
 
 def status(h):
@@ -50,16 +46,7 @@ def page(h, title):
 
 
 def set_field(h, name, text):
-    field = lc.wait_for(f'the "{name}" field',
-                        lambda: named(h.frame, name, (pyatspi.ROLE_TEXT, pyatspi.ROLE_SPIN_BUTTON)))
-    if not lc.has(field, pyatspi.STATE_FOCUSED):
-        # The text part: a spin button's middle may be its "−" button.
-        e = field.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
-        lc.xdotool('mousemove', '--sync', str(e.x + 12), str(e.y + e.height // 2))
-        lc.xdotool('click', '1')
-    lc.wait_for(f'"{name}" to take the focus', lambda: lc.has(field, pyatspi.STATE_FOCUSED))
-    lc.keys('ctrl+a', 'BackSpace')
-    lc.xdotool('type', '--delay', '40', '--', text)
+    lc.set_field(h.frame, name, text)
     lc.keys('Tab')
 
 

@@ -172,6 +172,39 @@ def screenshot(name, acc=None):
     return path
 
 
+def named(root, name, roles=None):
+    """The first showing accessible below root called name (of one of roles)."""
+    for acc in walk(root):
+        if acc.name == name and (roles is None or acc.getRole() in roles):
+            return acc
+    return None
+
+
+def showing_dialog(app):
+    """The application's dialog that is on screen, if any."""
+    for i in range(fresh(app).childCount):
+        child = fresh(app.getChildAtIndex(i))
+        if child is not None and child.getRole() == pyatspi.ROLE_DIALOG and showing(child):
+            return child
+    return None
+
+
+def set_field(root, name, text, roles=(pyatspi.ROLE_TEXT, pyatspi.ROLE_SPIN_BUTTON)):
+    """Replaces the text of the field called name, as a person would: a click
+    into its text (a spin button's middle may be its "−" button), select
+    all, delete, type."""
+    field = wait_for(f'the "{name}" field', lambda: named(root, name, roles))
+    if not has(field, pyatspi.STATE_FOCUSED):
+        e = field.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+        xdotool('mousemove', '--sync', str(e.x + 12), str(e.y + e.height // 2))
+        xdotool('click', '1')
+    wait_for(f'"{name}" to take the focus', lambda: has(field, pyatspi.STATE_FOCUSED))
+    keys('ctrl+a', 'BackSpace')
+    if text:
+        xdotool('type', '--delay', '40', '--', text)
+    return field
+
+
 # ---------------------------------------------------------------------------
 # Hangar's widgets
 

@@ -48,18 +48,10 @@ def make_iso(workdir):
 
 
 def wizard(h):
-    for i in range(lc.fresh(h.app).childCount):
-        child = lc.fresh(h.app.getChildAtIndex(i))
-        if child is not None and child.getRole() == pyatspi.ROLE_DIALOG and lc.showing(child):
-            return child
-    return None
+    return lc.showing_dialog(h.app)
 
 
-def named(root, name, roles=None):
-    for acc in lc.walk(root):
-        if acc.name == name and (roles is None or acc.getRole() in roles):
-            return acc
-    return None
+named = lc.named
 
 
 def label(d, name):
@@ -91,13 +83,7 @@ def spin_value(d, name):
 
 
 def set_field(d, name, text, roles=(pyatspi.ROLE_TEXT, pyatspi.ROLE_SPIN_BUTTON)):
-    field = lc.wait_for(f'the "{name}" field', lambda: named(d, name, roles))
-    if not lc.has(field, pyatspi.STATE_FOCUSED):
-        lc.click(field)
-    lc.wait_for(f'"{name}" to take the focus', lambda: lc.has(field, pyatspi.STATE_FOCUSED))
-    lc.keys('ctrl+a', 'BackSpace')
-    lc.xdotool('type', '--delay', '40', '--', text)
-    return field
+    return lc.set_field(d, name, text, roles)
 
 
 def step_source(h):
