@@ -22,6 +22,9 @@ struct _HangarHardwareView
   GtkSpinButton    *memory_spin;
   GtkSpinButton    *current_spin;
   GtkListBox       *devices_list;
+  GtkLabel         *cdrom_label;
+  GtkFileChooser   *cdrom_chooser;
+  GtkWidget        *eject_button;
   GtkLabel         *status_label;
   GtkWidget        *revert_button;
   GtkWidget        *apply_button;
@@ -71,6 +74,20 @@ fill (HangarHardwareView *self)
   gtk_spin_button_set_value (self->vcpus_spin, s->vcpus);
   gtk_spin_button_set_value (self->memory_spin, (double) s->memory_mib);
   gtk_spin_button_set_value (self->current_spin, (double) s->current_memory_mib);
+
+  if (s->cdrom_target == NULL)
+    gtk_label_set_text (self->cdrom_label, _("This VM has no CD-ROM drive."));
+  else
+    {
+      /* Translators: a drive (sda) and the ISO in it */
+      g_autofree char *text = s->cdrom_source != NULL
+                              ? g_strdup_printf (_("Drive %s: %s"), s->cdrom_target, s->cdrom_source)
+                              : g_strdup_printf (_("Drive %s: empty"), s->cdrom_target);
+
+      gtk_label_set_text (self->cdrom_label, text);
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->cdrom_chooser), s->cdrom_target != NULL);
+  gtk_widget_set_sensitive (self->eject_button, s->cdrom_source != NULL);
 
   children = gtk_container_get_children (GTK_CONTAINER (self->devices_list));
   for (GList *l = children; l != NULL; l = l->next)
@@ -203,6 +220,50 @@ on_apply (HangarHardwareView *self)
 }
 
 static void
+on_media_changed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (HangarHardwareView) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!hangar_vm_change_media_finish (HANGAR_VM (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_status (self, error->message, TRUE);
+      return;
+    }
+  set_status (self, _("CD-ROM changed."), FALSE);
+  if (HANGAR_VM (source) == self->vm && !self->dirty)
+    load (self);
+}
+
+static void
+change_media (HangarHardwareView *self,
+              const char         *path)
+{
+  if (self->vm == NULL || self->loaded == NULL || self->loaded->cdrom_target == NULL)
+    return;
+  hangar_vm_change_media_async (self->vm, self->loaded->cdrom_target, path, self->cancellable,
+                                on_media_changed, g_object_ref (self));
+}
+
+static void
+on_cdrom_chosen (HangarHardwareView *self)
+{
+  g_autofree char *path = gtk_file_chooser_get_filename (self->cdrom_chooser);
+
+  if (path != NULL)
+    change_media (self, path);
+}
+
+static void
+on_eject (HangarHardwareView *self)
+{
+  change_media (self, NULL);
+}
+
+static void
 on_revert (HangarHardwareView *self)
 {
   if (self->loaded != NULL)
@@ -264,6 +325,9 @@ hangar_hardware_view_class_init (HangarHardwareViewClass *klass)
   BIND (memory_spin);
   BIND (current_spin);
   BIND (devices_list);
+  BIND (cdrom_label);
+  BIND (cdrom_chooser);
+  BIND (eject_button);
   BIND (status_label);
   BIND (revert_button);
   BIND (apply_button);
@@ -271,6 +335,8 @@ hangar_hardware_view_class_init (HangarHardwareViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_revert);
+  gtk_widget_class_bind_template_callback (widget_class, on_cdrom_chosen);
+  gtk_widget_class_bind_template_callback (widget_class, on_eject);
 }
 
 static void

@@ -33,6 +33,8 @@
 #include "hangar-error.h"
 #include "hangar-test-util.h"
 #include "hangar-vm.h"
+#include "hangar-vm-builder.h"
+#include "hangar-vm-settings.h"
 
 /* Longer than the 20 characters libvirt keeps of a name in socket paths, so
  * that the longest paths it makes are the ones tested. */
@@ -597,6 +599,152 @@ test_embedded_lifecycle (void)
 }
 
 /* ------------------------------------------------------------------ */
+/* CD-ROM media, changed and ejected while the VM runs                 */
+
+static char *
+make_iso (const char *root,
+          const char *name)
+{
+  g_autofree char *dir = g_build_filename (root, name, NULL);
+  g_autofree char *readme = g_build_filename (dir, "README", NULL);
+  g_autofree char *file = g_strconcat (name, ".iso", NULL);
+  char *iso = g_build_filename (root, file, NULL);
+  const char *argv[] = { "xorriso", "-as", "mkisofs", "-quiet", "-V", name, "-o", iso, dir, NULL };
+  int status;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (readme, name, -1, NULL));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                               G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return iso;
+}
+
+static char *
+cdrom_source (HangarVm *vm,
+              guint     flags)
+{
+  g_autoptr (GError) error = NULL;
+  GVirConfigDomain *config = gvir_domain_get_config (hangar_vm_get_domain (vm), flags, &error);
+  GList *devices;
+  char *source = NULL;
+
+  g_assert_no_error (error);
+  devices = gvir_config_domain_get_devices (config);
+  for (GList *l = devices; l != NULL; l = l->next)
+    if (GVIR_CONFIG_IS_DOMAIN_DISK (l->data) &&
+        gvir_config_domain_disk_get_guest_device_type (l->data) ==
+        GVIR_CONFIG_DOMAIN_DISK_GUEST_DEVICE_CDROM)
+      source = g_strdup (gvir_config_domain_disk_get_source (l->data));
+  g_list_free_full (devices, g_object_unref);
+  g_object_unref (config);
+  return source;
+}
+
+static gboolean
+change_media (HangarVm    *vm,
+              const char  *target,
+              const char  *path,
+              GError     **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  hangar_vm_change_media_async (vm, target, path, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 30000);
+  return hangar_vm_change_media_finish (vm, result, error);
+}
+
+static void
+child_cdrom (const char *root)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *uri = hangar_embedded_uri (root);
+  g_autofree char *first = make_iso (root, "FIRST");
+  g_autofree char *second = make_iso (root, "SECOND");
+  g_autoptr (HangarConnection) connection = NULL;
+  g_autofree char *live = NULL;
+  g_autofree char *saved = NULL;
+  GVirConfigDomain *config;
+  GVirDomain *domain;
+  HangarVm *vm;
+  HangarVmSpec spec;
+
+  hangar_assert_ok (hangar_embedded_prepare_root (root, &error), error);
+  connection = open_connection (uri, HANGAR_CONNECTION_KIND_EMBEDDED);
+
+  /* A wizard-made VM (generic OS, no disk) booting SeaBIOS from the CD. */
+  hangar_vm_spec_init (&spec);
+  spec.name = g_strdup ("hangar-cdrom");
+  spec.memory_mib = 128;
+  spec.vcpus = 1;
+  spec.media_path = g_strdup (first);
+  config = hangar_vm_spec_to_config (&spec, NULL, NULL, hangar_host_kvm_usable (), FALSE);
+  domain = gvir_connection_create_domain (hangar_connection_get_gvir (connection), config, &error);
+  g_assert_no_error (error);
+  g_object_unref (domain);
+  g_object_unref (config);
+  hangar_vm_spec_clear (&spec);
+  vm = hangar_test_wait_for_vm (connection, "hangar-cdrom", EVENT_TIMEOUT_MS * 5);
+  g_assert_nonnull (vm);
+  g_assert_true (hangar_test_wait_for_state (vm, HANGAR_VM_STATE_SHUT_OFF, EVENT_TIMEOUT_MS * 5));
+  assert_action (vm, HANGAR_VM_ACTION_START, HANGAR_VM_STATE_RUNNING, VIR_DOMAIN_RUNNING);
+
+  /* Change, while it runs: QEMU's drive and the saved config both have it. */
+  hangar_assert_ok (change_media (vm, "sda", second, &error), error);
+  live = cdrom_source (vm, 0);
+  saved = cdrom_source (vm, GVIR_DOMAIN_XML_INACTIVE);
+  g_assert_cmpstr (live, ==, second);
+  g_assert_cmpstr (saved, ==, second);
+  g_clear_pointer (&live, g_free);
+  g_clear_pointer (&saved, g_free);
+
+  /* Eject: both empty. */
+  hangar_assert_ok (change_media (vm, "sda", NULL, &error), error);
+  live = cdrom_source (vm, 0);
+  saved = cdrom_source (vm, GVIR_DOMAIN_XML_INACTIVE);
+  g_assert_null (live);
+  g_assert_null (saved);
+
+  /* Bad input changes nothing. */
+  g_assert_false (change_media (vm, "sda", "/nonexistent.iso", &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_false (change_media (vm, "sdz", second, &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (cdrom_source (vm, 0));
+
+  assert_action (vm, HANGAR_VM_ACTION_FORCE_OFF, HANGAR_VM_STATE_SHUT_OFF, VIR_DOMAIN_SHUTOFF);
+  hangar_connection_close (connection);
+}
+
+static void
+test_embedded_cdrom (void)
+{
+  TestRoot test_root = { NULL, NULL };
+
+  if (g_test_subprocess ())
+    {
+      child_cdrom (g_getenv (ENV_ROOT));
+      return;
+    }
+
+  test_root_make (&test_root);
+  g_setenv (ENV_ROOT, test_root.root, TRUE);
+  run_child (NULL);
+  g_unsetenv (ENV_ROOT);
+  /* Clean up first, so that a failure leaves nothing running; then say
+   * why the child failed before counting what it left. */
+  {
+    guint left = test_root_clean (&test_root);
+
+    g_test_trap_assert_passed ();
+    g_assert_cmpuint (left, ==, 0);
+  }
+}
+
+/* ------------------------------------------------------------------ */
 /* Quit and start again                                                */
 
 static void
@@ -1008,6 +1156,7 @@ main (int   argc,
 
   g_test_add_func ("/vm/embedded/lifecycle", test_embedded_lifecycle);
   g_test_add_func ("/vm/embedded/reopen", test_embedded_reopen);
+  g_test_add_func ("/vm/embedded/cdrom", test_embedded_cdrom);
   g_test_add_func ("/vm/session/events", test_session_events);
 
   return g_test_run ();

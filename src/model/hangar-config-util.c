@@ -162,3 +162,37 @@ hangar_config_with_text (GVirConfigObject *object,
     g_critical ("could not re-read <%s>: %s", root_name, error->message);
   return result;
 }
+
+GVirConfigObject *
+hangar_config_without_child (GVirConfigObject *object,
+                             const char       *root_name,
+                             const char       *child_name)
+{
+  g_autofree char *xml = gvir_config_object_to_xml (object);
+  g_autofree char *edited = NULL;
+  g_autoptr (GError) error = NULL;
+  GVirConfigObject *result;
+  xmlNodePtr node, next;
+  xmlDocPtr doc;
+
+  doc = xmlReadMemory (xml, (int) strlen (xml), NULL, NULL, XML_PARSE_NONET);
+  g_return_val_if_fail (doc != NULL, NULL);
+  for (node = xmlDocGetRootElement (doc)->children; node != NULL; node = next)
+    {
+      next = node->next;
+      if (node->type == XML_ELEMENT_NODE && xmlStrEqual (node->name, BAD_CAST child_name))
+        {
+          xmlUnlinkNode (node);
+          xmlFreeNode (node);
+        }
+    }
+  edited = dump_root (doc);
+  xmlFreeDoc (doc);
+
+  result = gvir_config_object_new_from_xml (G_OBJECT_TYPE (object), root_name,
+                                            gvir_config_object_get_schema (object), edited,
+                                            &error);
+  if (result == NULL)
+    g_critical ("could not re-read <%s>: %s", root_name, error->message);
+  return result;
+}

@@ -13,6 +13,12 @@ GVirConfigObject *hangar_config_with_child (GVirConfigObject  *object,
                                             const char        *child_name,
                                             ...) G_GNUC_NULL_TERMINATED;
 
+/* A copy of @object without its child elements named @child_name (e.g. an
+ * empty CD-ROM drive: a disk without <source>). */
+GVirConfigObject *hangar_config_without_child (GVirConfigObject *object,
+                                               const char       *root_name,
+                                               const char       *child_name);
+
 /* The serialized element <@element xmlns="…"><@child @attr="@value"/></…>
  * for gvir_config_domain_set_custom_xml (), built with libxml2. */
 char             *hangar_config_metadata_element (const char *element,

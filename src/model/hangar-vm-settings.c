@@ -8,6 +8,7 @@
 #include <libvirt/virterror.h>
 #include <string.h>
 
+#include "hangar-config-util.h"
 #include "hangar-error.h"
 #include "hangar-vm-builder.h"
 #include "hangar-vm-private.h"
@@ -25,6 +26,8 @@ hangar_vm_settings_free (HangarVmSettings *settings)
   g_free (settings->description);
   g_free (settings->uuid);
   g_free (settings->machine);
+  g_free (settings->cdrom_target);
+  g_free (settings->cdrom_source);
   g_clear_pointer (&settings->devices, g_ptr_array_unref);
   g_free (settings);
 }
@@ -40,6 +43,8 @@ hangar_vm_settings_copy (const HangarVmSettings *s)
   copy->description = g_strdup (s->description);
   copy->uuid = g_strdup (s->uuid);
   copy->machine = g_strdup (s->machine);
+  copy->cdrom_target = g_strdup (s->cdrom_target);
+  copy->cdrom_source = g_strdup (s->cdrom_source);
   copy->devices = s->devices != NULL ? g_ptr_array_ref (s->devices) : NULL;
   return copy;
 }
@@ -132,7 +137,16 @@ get_settings_thread (GTask        *task,
   s->devices = g_ptr_array_new_with_free_func (g_free);
   devices = gvir_config_domain_get_devices (config);
   for (GList *l = devices; l != NULL; l = l->next)
-    g_ptr_array_add (s->devices, describe_device (l->data));
+    {
+      g_ptr_array_add (s->devices, describe_device (l->data));
+      if (s->cdrom_target == NULL && GVIR_CONFIG_IS_DOMAIN_DISK (l->data) &&
+          gvir_config_domain_disk_get_guest_device_type (l->data) ==
+          GVIR_CONFIG_DOMAIN_DISK_GUEST_DEVICE_CDROM)
+        {
+          s->cdrom_target = g_strdup (gvir_config_domain_disk_get_target_dev (l->data));
+          s->cdrom_source = g_strdup (gvir_config_domain_disk_get_source (l->data));
+        }
+    }
   g_list_free_full (devices, g_object_unref);
   g_object_unref (config);
   g_task_return_pointer (task, s, (GDestroyNotify) hangar_vm_settings_free);
@@ -335,4 +349,120 @@ hangar_vm_apply_settings_finish (HangarVm      *vm,
   if (!data->pending)
     hangar_vm_update_resources (vm, data->settings->vcpus, data->settings->memory_mib * 1024);
   return TRUE;
+}
+
+typedef struct
+{
+  GVirDomain *domain;
+  char       *target;
+  char       *path;
+} MediaData;
+
+static void
+media_data_free (MediaData *data)
+{
+  g_object_unref (data->domain);
+  g_free (data->target);
+  g_free (data->path);
+  g_free (data);
+}
+
+static void
+change_media_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  MediaData *data = task_data;
+  g_autoptr (GError) error = NULL;
+  virDomainPtr handle = NULL;
+  GVirConfigDomain *config;
+  GVirConfigDomainDisk *drive = NULL;
+  GList *devices;
+  guint flags = GVIR_DOMAIN_UPDATE_DEVICE_CONFIG;
+
+  if (data->path != NULL && !g_file_test (data->path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_task_return_new_error (task, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                               _("%s is not a file."), data->path);
+      return;
+    }
+  g_object_get (data->domain, "handle", &handle, NULL);
+  if (handle != NULL && virDomainIsActive (handle) == 1)
+    flags |= GVIR_DOMAIN_UPDATE_DEVICE_LIVE;
+  if (handle != NULL)
+    virDomainFree (handle);
+
+  config = gvir_domain_get_config (data->domain, 0, &error);
+  if (config == NULL)
+    {
+      g_task_return_error (task, hangar_error_from_libvirt (_("Could not read the VM’s configuration")));
+      return;
+    }
+  devices = gvir_config_domain_get_devices (config);
+  for (GList *l = devices; l != NULL && drive == NULL; l = l->next)
+    if (GVIR_CONFIG_IS_DOMAIN_DISK (l->data) &&
+        gvir_config_domain_disk_get_guest_device_type (l->data) ==
+        GVIR_CONFIG_DOMAIN_DISK_GUEST_DEVICE_CDROM &&
+        g_strcmp0 (gvir_config_domain_disk_get_target_dev (l->data), data->target) == 0)
+      drive = g_object_ref (l->data);
+  g_list_free_full (devices, g_object_unref);
+  g_object_unref (config);
+  if (drive == NULL)
+    {
+      g_task_return_new_error (task, HANGAR_ERROR, HANGAR_ERROR_NOT_FOUND,
+                               _("The VM has no CD-ROM drive %s."), data->target);
+      return;
+    }
+
+  if (data->path != NULL)
+    gvir_config_domain_disk_set_source (drive, data->path);
+  else
+    {
+      /* libvirt-gconfig cannot unset a source: drop the element instead. */
+      GVirConfigObject *empty = hangar_config_without_child (GVIR_CONFIG_OBJECT (drive), "disk",
+                                                             "source");
+
+      g_object_unref (drive);
+      drive = GVIR_CONFIG_DOMAIN_DISK (empty);
+    }
+  if (!gvir_domain_update_device (data->domain, GVIR_CONFIG_DOMAIN_DEVICE (drive), flags, &error))
+    {
+      g_object_unref (drive);
+      g_task_return_error (task, hangar_error_from_libvirt (data->path != NULL
+                                                            ? _("Could not change the CD-ROM")
+                                                            : _("Could not eject the CD-ROM")));
+      return;
+    }
+  g_object_unref (drive);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+hangar_vm_change_media_async (HangarVm            *vm,
+                              const char          *target,
+                              const char          *path,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr (GTask) task = g_task_new (vm, cancellable, callback, user_data);
+  MediaData *data = g_new0 (MediaData, 1);
+
+  g_task_set_source_tag (task, hangar_vm_change_media_async);
+  data->domain = g_object_ref (hangar_vm_get_domain (vm));
+  data->target = g_strdup (target);
+  data->path = g_strdup (path);
+  g_task_set_task_data (task, data, (GDestroyNotify) media_data_free);
+  g_task_run_in_thread (task, change_media_thread);
+}
+
+gboolean
+hangar_vm_change_media_finish (HangarVm      *vm,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, vm), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

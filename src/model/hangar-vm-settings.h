@@ -21,6 +21,8 @@ typedef struct
   guint64   memory_mib;          /* maximum */
   guint64   current_memory_mib;  /* the balloon's target */
   GPtrArray *devices;            /* char *: one line per device, read-only */
+  char     *cdrom_target;        /* the first CD-ROM drive (sda…), or NULL */
+  char     *cdrom_source;        /* its medium, or NULL when empty */
 } HangarVmSettings;
 
 void              hangar_vm_settings_free (HangarVmSettings *settings);
@@ -53,5 +55,18 @@ gboolean          hangar_vm_apply_settings_finish (HangarVm      *vm,
 /* The checks apply_settings makes, for inline messages. */
 gboolean          hangar_vm_settings_check        (const HangarVmSettings  *settings,
                                                    GError                 **error);
+
+/* Puts @path (an ISO) in the CD-ROM drive @target, or empties it when
+ * @path is NULL: in the persistent configuration and, on a running VM, at
+ * once (libvirt's update-device). */
+void              hangar_vm_change_media_async    (HangarVm            *vm,
+                                                   const char          *target,
+                                                   const char          *path,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean          hangar_vm_change_media_finish   (HangarVm      *vm,
+                                                   GAsyncResult  *result,
+                                                   GError       **error);
 
 G_END_DECLS

@@ -268,9 +268,33 @@ def step_boot_details(h, iso):
                                         if image in lc.text_of(a)), None), timeout=10)
     if iso not in details:
         raise Failure(f'the VM page lists {details!r}, without the ISO')
+
+    # Hardware → CD-ROM: the ISO is in the drive; Eject empties it while the
+    # VM runs.
+    lc.click(lc.wait_for('the "Hardware" tab',
+                         lambda: lc.find(h.frame, pyatspi.ROLE_RADIO_BUTTON, 'Hardware') or
+                         lc.find(h.frame, pyatspi.ROLE_TOGGLE_BUTTON, 'Hardware')))
+
+    def cdrom_row():
+        for acc in lc.walk(h.frame):
+            if acc.getRole() == pyatspi.ROLE_LABEL and lc.text_of(acc) == 'CD-ROM' and \
+                    acc.parent is not None and acc.parent.getRole() == pyatspi.ROLE_LIST_ITEM:
+                return acc
+        return None
+    lc.click(lc.wait_for('the "CD-ROM" page', cdrom_row))
+    medium = lc.wait_for('the drive with the ISO',
+                         lambda: iso in (label(h.frame, 'CD-ROM medium') or '') and
+                         label(h.frame, 'CD-ROM medium'))
+    lc.click(lc.wait_for('"Eject"', lambda: named(h.frame, 'Eject', (pyatspi.ROLE_PUSH_BUTTON,))))
+    empty = lc.wait_for('the drive empty',
+                        lambda: (label(h.frame, 'CD-ROM medium') or '').endswith(': empty') and
+                        label(h.frame, 'CD-ROM medium'), timeout=20)
+    lc.screenshot('new-vm-cdrom-ejected.png')
+    diag(f'{medium!r} -> {empty!r}')
     lc.click(lc.wait_for('"Force Off"', lambda: h.button('Force Off')))
     lc.wait_for(f'"{BOOT_NAME}" shut off', lambda: h.state_text() == 'Shut off', timeout=30)
-    ok(f'libvirt has the qcow2 and the ISO: {details!r}; forced off')
+    ok(f'libvirt has the qcow2 and the ISO: {details!r}; Hardware → CD-ROM → Eject empties '
+       f'the drive while it runs; forced off')
 
 
 def main_boot(iso):
