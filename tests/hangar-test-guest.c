@@ -4,13 +4,12 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <libxml/tree.h>
-#include <libxml/parser.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hangar-embedded.h"
 #include "hangar-test-guest.h"
+#include "hangar-config-util.h"
 #include "hangar-vm-builder.h"
 
 /* libvirt-glib 4.0 declares no autoptr cleanups. */
@@ -58,45 +57,6 @@ hangar_test_guest_use_kvm (void)
 
   /* The same rule as the new-VM wizard's (kvm_pvm sandboxes: TCG). */
   return hangar_host_kvm_usable ();
-}
-
-/* libvirt-gconfig 4.0 can set neither a graphics device's <listen> nor a
- * character device's <log>, and it exports no generic node API (its
- * gvir_config_object_set_attribute () and friends are private). So the
- * device goes through its own XML once: parsed, given the child element with
- * libxml2's tree API, and read back into a new object of the same type. */
-static GVirConfigObject *
-with_child_element (GVirConfigObject *object,
-                    const char       *root_name,
-                    const char       *child_name,
-                    ...)
-{
-  g_autofree char *xml = gvir_config_object_to_xml (object);
-  g_autoptr (GError) error = NULL;
-  GVirConfigObject *result;
-  xmlDocPtr doc;
-  xmlNodePtr child;
-  xmlBufferPtr buffer;
-  const char *name;
-  va_list args;
-
-  doc = xmlReadMemory (xml, (int) strlen (xml), NULL, NULL, XML_PARSE_NONET);
-  g_assert_nonnull (doc);
-  child = xmlNewChild (xmlDocGetRootElement (doc), NULL, BAD_CAST child_name, NULL);
-  va_start (args, child_name);
-  while ((name = va_arg (args, const char *)) != NULL)
-    xmlNewProp (child, BAD_CAST name, BAD_CAST va_arg (args, const char *));
-  va_end (args);
-
-  buffer = xmlBufferCreate ();
-  xmlNodeDump (buffer, doc, xmlDocGetRootElement (doc), 0, 0);
-  result = gvir_config_object_new_from_xml (G_OBJECT_TYPE (object), root_name,
-                                            gvir_config_object_get_schema (object),
-                                            (const char *) xmlBufferContent (buffer), &error);
-  g_assert_no_error (error);
-  xmlBufferFree (buffer);
-  xmlFreeDoc (doc);
-  return result;
 }
 
 static void
@@ -148,8 +108,10 @@ hangar_test_guest_config (const char         *name,
    * anyone reads the pty). libvirt adds the matching <console>. */
   gvir_config_domain_chardev_set_source (GVIR_CONFIG_DOMAIN_CHARDEV (serial),
                                          GVIR_CONFIG_DOMAIN_CHARDEV_SOURCE (pty));
-  add_device (domain, with_child_element (GVIR_CONFIG_OBJECT (serial), "serial", "log",
-                                          "file", serial_log_path, "append", "off", NULL));
+  /* (libvirt-gconfig 4.0 can set neither a <log> nor a graphics <listen>.) */
+  add_device (domain, hangar_config_with_child (GVIR_CONFIG_OBJECT (serial), "serial", "log",
+                                                "file", serial_log_path, "append", "off",
+                                                NULL));
 
   switch (graphics)
     {
@@ -166,8 +128,8 @@ hangar_test_guest_config (const char         *name,
       g_assert_not_reached ();
     }
   /* Reached through virDomainOpenGraphicsFD only: no port to collide on. */
-  add_device (domain, with_child_element (GVIR_CONFIG_OBJECT (display), "graphics", "listen",
-                                          "type", "none", NULL));
+  add_device (domain, hangar_config_with_child (GVIR_CONFIG_OBJECT (display), "graphics",
+                                                "listen", "type", "none", NULL));
   gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (video));
 
   /* The PS/2 keyboard (and mouse) come with the machine; a tablet, as

@@ -19,37 +19,63 @@ dump_root (xmlDocPtr doc)
   return text;
 }
 
-GVirConfigObject *
-hangar_config_with_child (GVirConfigObject *object,
-                          const char       *root_name,
-                          const char       *child_name,
-                          ...)
+/* Every edit: the object's XML as a libxml2 tree, changed, then read back
+ * into a new object of the same type. */
+static xmlDocPtr
+read_tree (GVirConfigObject *object)
 {
   g_autofree char *xml = gvir_config_object_to_xml (object);
-  g_autofree char *edited = NULL;
+
+  return xmlReadMemory (xml, (int) strlen (xml), NULL, NULL, XML_PARSE_NONET);
+}
+
+static GVirConfigObject *
+rebuild (GVirConfigObject *object,
+         const char       *root_name,
+         xmlDocPtr         doc)
+{
+  g_autofree char *edited = dump_root (doc);
   g_autoptr (GError) error = NULL;
   GVirConfigObject *result;
-  xmlDocPtr doc;
-  xmlNodePtr child;
-  const char *name;
-  va_list args;
 
-  doc = xmlReadMemory (xml, (int) strlen (xml), NULL, NULL, XML_PARSE_NONET);
-  g_return_val_if_fail (doc != NULL, NULL);
-  child = xmlNewChild (xmlDocGetRootElement (doc), NULL, BAD_CAST child_name, NULL);
-  va_start (args, child_name);
-  while ((name = va_arg (args, const char *)) != NULL)
-    xmlNewProp (child, BAD_CAST name, BAD_CAST va_arg (args, const char *));
-  va_end (args);
-  edited = dump_root (doc);
   xmlFreeDoc (doc);
-
   result = gvir_config_object_new_from_xml (G_OBJECT_TYPE (object), root_name,
                                             gvir_config_object_get_schema (object), edited,
                                             &error);
   if (result == NULL)
     g_critical ("could not re-read <%s>: %s", root_name, error->message);
   return result;
+}
+
+/* The first child element of @parent called @name, made if there is none. */
+static xmlNodePtr
+child_element (xmlNodePtr  parent,
+               const char *name)
+{
+  for (xmlNodePtr n = parent->children; n != NULL; n = n->next)
+    if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, BAD_CAST name))
+      return n;
+  return xmlNewChild (parent, NULL, BAD_CAST name, NULL);
+}
+
+GVirConfigObject *
+hangar_config_with_child (GVirConfigObject *object,
+                          const char       *root_name,
+                          const char       *child_name,
+                          ...)
+{
+  xmlDocPtr doc = read_tree (object);
+  xmlNodePtr child;
+  const char *name;
+  va_list args;
+
+  g_return_val_if_fail (doc != NULL, NULL);
+  child = xmlNewChild (xmlDocGetRootElement (doc), NULL, BAD_CAST child_name, NULL);
+  va_start (args, child_name);
+  while ((name = va_arg (args, const char *)) != NULL)
+    xmlNewProp (child, BAD_CAST name, BAD_CAST va_arg (args, const char *));
+  va_end (args);
+  return rebuild (object, root_name, doc);
 }
 
 char *
@@ -87,45 +113,17 @@ hangar_config_domain_with_device (GVirConfigDomain  *domain,
                                   const char *const *child_attrs,
                                   const char        *child_text)
 {
-  g_autofree char *xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
-  g_autofree char *edited = NULL;
-  g_autoptr (GError) error = NULL;
-  GVirConfigDomain *result;
-  xmlNodePtr devices = NULL, node, sub;
-  xmlDocPtr doc;
+  xmlDocPtr doc = read_tree (GVIR_CONFIG_OBJECT (domain));
+  xmlNodePtr node;
 
-  doc = xmlReadMemory (xml, (int) strlen (xml), NULL, NULL, XML_PARSE_NONET);
   g_return_val_if_fail (doc != NULL, NULL);
-  for (xmlNodePtr n = xmlDocGetRootElement (doc)->children; n != NULL; n = n->next)
-    if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, BAD_CAST "devices"))
-      devices = n;
-  if (devices == NULL)
-    devices = xmlNewChild (xmlDocGetRootElement (doc), NULL, BAD_CAST "devices", NULL);
-  node = xmlNewChild (devices, NULL, BAD_CAST element, NULL);
+  node = xmlNewChild (child_element (xmlDocGetRootElement (doc), "devices"), NULL,
+                      BAD_CAST element, NULL);
   set_props (node, attrs);
+  /* xmlNewTextChild escapes the text. */
   if (child != NULL)
-    {
-      /* xmlNewTextChild escapes the text. */
-      sub = xmlNewTextChild (node, NULL, BAD_CAST child, BAD_CAST child_text);
-      set_props (sub, child_attrs);
-    }
-  edited = dump_root (doc);
-  xmlFreeDoc (doc);
-
-  result = gvir_config_domain_new_from_xml (edited, &error);
-  if (result == NULL)
-    g_critical ("could not re-read the domain: %s", error->message);
-  return result;
-}
-
-static xmlNodePtr
-child_element (xmlNodePtr  parent,
-               const char *name)
-{
-  for (xmlNodePtr n = parent->children; n != NULL; n = n->next)
-    if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, BAD_CAST name))
-      return n;
-  return xmlNewChild (parent, NULL, BAD_CAST name, NULL);
+    set_props (xmlNewTextChild (node, NULL, BAD_CAST child, BAD_CAST child_text), child_attrs);
+  return GVIR_CONFIG_DOMAIN (rebuild (GVIR_CONFIG_OBJECT (domain), "domain", doc));
 }
 
 GVirConfigObject *
@@ -135,32 +133,17 @@ hangar_config_with_text (GVirConfigObject *object,
                          const char       *inner,
                          const char       *text)
 {
-  g_autofree char *xml = gvir_config_object_to_xml (object);
-  g_autofree char *edited = NULL;
-  g_autoptr (GError) error = NULL;
-  GVirConfigObject *result;
+  xmlDocPtr doc = read_tree (object);
   xmlNodePtr node;
-  xmlDocPtr doc;
+  xmlChar *encoded;
 
-  doc = xmlReadMemory (xml, (int) strlen (xml), NULL, NULL, XML_PARSE_NONET);
   g_return_val_if_fail (doc != NULL, NULL);
   node = child_element (child_element (xmlDocGetRootElement (doc), outer), inner);
   /* xmlNodeSetContent would read entities: encode the text first. */
-  {
-    xmlChar *encoded = xmlEncodeSpecialChars (doc, BAD_CAST text);
-
-    xmlNodeSetContent (node, encoded);
-    xmlFree (encoded);
-  }
-  edited = dump_root (doc);
-  xmlFreeDoc (doc);
-
-  result = gvir_config_object_new_from_xml (G_OBJECT_TYPE (object), root_name,
-                                            gvir_config_object_get_schema (object), edited,
-                                            &error);
-  if (result == NULL)
-    g_critical ("could not re-read <%s>: %s", root_name, error->message);
-  return result;
+  encoded = xmlEncodeSpecialChars (doc, BAD_CAST text);
+  xmlNodeSetContent (node, encoded);
+  xmlFree (encoded);
+  return rebuild (object, root_name, doc);
 }
 
 GVirConfigObject *
@@ -168,14 +151,9 @@ hangar_config_without_child (GVirConfigObject *object,
                              const char       *root_name,
                              const char       *child_name)
 {
-  g_autofree char *xml = gvir_config_object_to_xml (object);
-  g_autofree char *edited = NULL;
-  g_autoptr (GError) error = NULL;
-  GVirConfigObject *result;
+  xmlDocPtr doc = read_tree (object);
   xmlNodePtr node, next;
-  xmlDocPtr doc;
 
-  doc = xmlReadMemory (xml, (int) strlen (xml), NULL, NULL, XML_PARSE_NONET);
   g_return_val_if_fail (doc != NULL, NULL);
   for (node = xmlDocGetRootElement (doc)->children; node != NULL; node = next)
     {
@@ -186,13 +164,5 @@ hangar_config_without_child (GVirConfigObject *object,
           xmlFreeNode (node);
         }
     }
-  edited = dump_root (doc);
-  xmlFreeDoc (doc);
-
-  result = gvir_config_object_new_from_xml (G_OBJECT_TYPE (object), root_name,
-                                            gvir_config_object_get_schema (object), edited,
-                                            &error);
-  if (result == NULL)
-    g_critical ("could not re-read <%s>: %s", root_name, error->message);
-  return result;
+  return rebuild (object, root_name, doc);
 }
