@@ -222,3 +222,77 @@ hangar_test_tolerate_unknown_events (void)
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_log_set_default_handler (tolerant_log_handler, NULL);
 }
+
+gboolean
+hangar_test_snapshot_take (HangarSnapshotTree  *tree,
+                           const char          *name,
+                           const char          *description,
+                           gboolean             include_memory,
+                           guint                timeout_ms,
+                           GError             **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  hangar_snapshot_tree_create_async (tree, name, description, include_memory, NULL,
+                                     hangar_test_store_result, &result);
+  hangar_test_await (&result, timeout_ms);
+  return hangar_snapshot_tree_create_finish (tree, result, error);
+}
+
+gboolean
+hangar_test_snapshot_revert (HangarSnapshotTree  *tree,
+                             const char          *name,
+                             guint                timeout_ms,
+                             GError             **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  hangar_snapshot_tree_revert_async (tree, name, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, timeout_ms);
+  return hangar_snapshot_tree_revert_finish (tree, result, error);
+}
+
+gboolean
+hangar_test_snapshot_delete (HangarSnapshotTree        *tree,
+                             const char                *name,
+                             HangarSnapshotDeleteMode   mode,
+                             guint                      timeout_ms,
+                             GError                   **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  hangar_snapshot_tree_delete_async (tree, name, mode, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, timeout_ms);
+  return hangar_snapshot_tree_delete_finish (tree, result, error);
+}
+
+gboolean
+hangar_test_snapshot_rename (HangarSnapshotTree  *tree,
+                             const char          *name,
+                             const char          *new_name,
+                             guint                timeout_ms,
+                             GError             **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  hangar_snapshot_tree_rename_async (tree, name, new_name, NULL, hangar_test_store_result,
+                                     &result);
+  hangar_test_await (&result, timeout_ms);
+  return hangar_snapshot_tree_rename_finish (tree, result, error);
+}
+
+HangarSnapshotPlan *
+hangar_test_snapshot_plan (HangarSnapshotTree *tree,
+                           guint               timeout_ms)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  HangarSnapshotPlan *plan;
+
+  hangar_snapshot_tree_plan_async (tree, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, timeout_ms);
+  plan = hangar_snapshot_tree_plan_finish (tree, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (plan);
+  return plan;
+}

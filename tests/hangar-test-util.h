@@ -5,6 +5,7 @@
 #include <libvirt/libvirt.h>
 
 #include "hangar-connection.h"
+#include "hangar-snapshot-tree.h"
 #include "hangar-vm.h"
 
 G_BEGIN_DECLS
@@ -74,5 +75,30 @@ gboolean       hangar_test_run_action       (HangarVm        *vm,
  * be reached" from domain_event_cb: its bug, not Hangar's. After this,
  * that one warning is only logged; every other warning still fails. */
 void           hangar_test_tolerate_unknown_events (void);
+
+/* The snapshot tree's operations, waited for (at most @timeout_ms). */
+gboolean            hangar_test_snapshot_take   (HangarSnapshotTree        *tree,
+                                                 const char                *name,
+                                                 const char                *description,
+                                                 gboolean                   include_memory,
+                                                 guint                      timeout_ms,
+                                                 GError                   **error);
+gboolean            hangar_test_snapshot_revert (HangarSnapshotTree        *tree,
+                                                 const char                *name,
+                                                 guint                      timeout_ms,
+                                                 GError                   **error);
+gboolean            hangar_test_snapshot_delete (HangarSnapshotTree        *tree,
+                                                 const char                *name,
+                                                 HangarSnapshotDeleteMode   mode,
+                                                 guint                      timeout_ms,
+                                                 GError                   **error);
+gboolean            hangar_test_snapshot_rename (HangarSnapshotTree        *tree,
+                                                 const char                *name,
+                                                 const char                *new_name,
+                                                 guint                      timeout_ms,
+                                                 GError                   **error);
+/* Fails the test when the plan cannot be made. */
+HangarSnapshotPlan *hangar_test_snapshot_plan   (HangarSnapshotTree        *tree,
+                                                 guint                      timeout_ms);
 
 G_END_DECLS

@@ -275,14 +275,10 @@ take (HangarSnapshotTree  *tree,
       gboolean             include_memory,
       GError             **error)
 {
-  g_autoptr (GAsyncResult) result = NULL;
   gint64 start = g_get_monotonic_time ();
-  gboolean ok;
+  gboolean ok = hangar_test_snapshot_take (tree, name, "test", include_memory, OP_TIMEOUT_MS,
+                                           error);
 
-  hangar_snapshot_tree_create_async (tree, name, "test", include_memory, NULL,
-                                     hangar_test_store_result, &result);
-  hangar_test_await (&result, OP_TIMEOUT_MS);
-  ok = hangar_snapshot_tree_create_finish (tree, result, error);
   g_test_message ("snapshot %s took %" G_GINT64_FORMAT " ms", name,
                   (g_get_monotonic_time () - start) / 1000);
   return ok;
@@ -294,12 +290,7 @@ rename_snapshot (HangarSnapshotTree  *tree,
                  const char          *new_name,
                  GError             **error)
 {
-  g_autoptr (GAsyncResult) result = NULL;
-
-  hangar_snapshot_tree_rename_async (tree, name, new_name, NULL, hangar_test_store_result,
-                                     &result);
-  hangar_test_await (&result, OP_TIMEOUT_MS);
-  return hangar_snapshot_tree_rename_finish (tree, result, error);
+  return hangar_test_snapshot_rename (tree, name, new_name, OP_TIMEOUT_MS, error);
 }
 
 static gboolean
@@ -307,11 +298,7 @@ revert (HangarSnapshotTree  *tree,
         const char          *name,
         GError             **error)
 {
-  g_autoptr (GAsyncResult) result = NULL;
-
-  hangar_snapshot_tree_revert_async (tree, name, NULL, hangar_test_store_result, &result);
-  hangar_test_await (&result, OP_TIMEOUT_MS);
-  return hangar_snapshot_tree_revert_finish (tree, result, error);
+  return hangar_test_snapshot_revert (tree, name, OP_TIMEOUT_MS, error);
 }
 
 static gboolean
@@ -319,26 +306,14 @@ delete (HangarSnapshotTree  *tree,
         const char          *name,
         GError             **error)
 {
-  g_autoptr (GAsyncResult) result = NULL;
-
-  hangar_snapshot_tree_delete_async (tree, name, HANGAR_SNAPSHOT_DELETE_THIS, NULL,
-                                     hangar_test_store_result, &result);
-  hangar_test_await (&result, OP_TIMEOUT_MS);
-  return hangar_snapshot_tree_delete_finish (tree, result, error);
+  return hangar_test_snapshot_delete (tree, name, HANGAR_SNAPSHOT_DELETE_THIS, OP_TIMEOUT_MS,
+                                      error);
 }
 
 static HangarSnapshotPlan *
 plan (HangarSnapshotTree *tree)
 {
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autoptr (GError) error = NULL;
-  HangarSnapshotPlan *p;
-
-  hangar_snapshot_tree_plan_async (tree, NULL, hangar_test_store_result, &result);
-  hangar_test_await (&result, OP_TIMEOUT_MS);
-  p = hangar_snapshot_tree_plan_finish (tree, result, &error);
-  g_assert_no_error (error);
-  return p;
+  return hangar_test_snapshot_plan (tree, OP_TIMEOUT_MS);
 }
 
 /* ---- the guest's screen and keyboard ---- */

@@ -120,12 +120,8 @@ take (HangarSnapshotTree  *tree,
       gboolean             include_memory,
       GError             **error)
 {
-  g_autoptr (GAsyncResult) result = NULL;
-
-  hangar_snapshot_tree_create_async (tree, name, description, include_memory, NULL,
-                                     hangar_test_store_result, &result);
-  hangar_test_await (&result, OP_TIMEOUT_MS);
-  return hangar_snapshot_tree_create_finish (tree, result, error);
+  return hangar_test_snapshot_take (tree, name, description, include_memory, OP_TIMEOUT_MS,
+                                    error);
 }
 
 static gboolean
@@ -133,11 +129,7 @@ revert (HangarSnapshotTree  *tree,
         const char          *name,
         GError             **error)
 {
-  g_autoptr (GAsyncResult) result = NULL;
-
-  hangar_snapshot_tree_revert_async (tree, name, NULL, hangar_test_store_result, &result);
-  hangar_test_await (&result, OP_TIMEOUT_MS);
-  return hangar_snapshot_tree_revert_finish (tree, result, error);
+  return hangar_test_snapshot_revert (tree, name, OP_TIMEOUT_MS, error);
 }
 
 static gboolean
@@ -146,11 +138,7 @@ delete (HangarSnapshotTree       *tree,
         HangarSnapshotDeleteMode  mode,
         GError                  **error)
 {
-  g_autoptr (GAsyncResult) result = NULL;
-
-  hangar_snapshot_tree_delete_async (tree, name, mode, NULL, hangar_test_store_result, &result);
-  hangar_test_await (&result, OP_TIMEOUT_MS);
-  return hangar_snapshot_tree_delete_finish (tree, result, error);
+  return hangar_test_snapshot_delete (tree, name, mode, OP_TIMEOUT_MS, error);
 }
 
 static gboolean
@@ -181,16 +169,7 @@ reload (HangarSnapshotTree  *tree,
 static HangarSnapshotPlan *
 plan (HangarSnapshotTree *tree)
 {
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autoptr (GError) error = NULL;
-  HangarSnapshotPlan *p;
-
-  hangar_snapshot_tree_plan_async (tree, NULL, hangar_test_store_result, &result);
-  hangar_test_await (&result, OP_TIMEOUT_MS);
-  p = hangar_snapshot_tree_plan_finish (tree, result, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (p);
-  return p;
+  return hangar_test_snapshot_plan (tree, OP_TIMEOUT_MS);
 }
 
 static void
@@ -423,12 +402,7 @@ rename_snapshot (HangarSnapshotTree  *tree,
                  const char          *new_name,
                  GError             **error)
 {
-  g_autoptr (GAsyncResult) result = NULL;
-
-  hangar_snapshot_tree_rename_async (tree, name, new_name, NULL, hangar_test_store_result,
-                                     &result);
-  hangar_test_await (&result, OP_TIMEOUT_MS);
-  return hangar_snapshot_tree_rename_finish (tree, result, error);
+  return hangar_test_snapshot_rename (tree, name, new_name, OP_TIMEOUT_MS, error);
 }
 
 /* A snapshot in the middle of a chain gets a new name: the tree keeps its
