@@ -89,6 +89,15 @@ hangar_ssh_prepare (GError **error)
                             "-o ControlPersist=%d -o ServerAliveInterval=5 "
                             "-o ServerAliveCountMax=3 \"$@\"\n",
                             env->str, q_askpass, q_control, CONTROL_PERSIST_SECONDS);
+  /* Every connection and console tunnel asks for it: write only when it
+   * changed (a new start, another askpass). */
+  {
+    g_autofree char *current = NULL;
+
+    if (g_file_get_contents (wrapper, &current, NULL, NULL) && g_str_equal (current, script) &&
+        g_access (wrapper, X_OK) == 0)
+      return g_steal_pointer (&dir);
+  }
   if (!g_file_set_contents_full (wrapper, script, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0700,
                                  error))
     return NULL;
