@@ -7,30 +7,36 @@
 
 #include "hangar-config-util.h"
 
-static char *
-dump_root (xmlDocPtr doc)
+char *
+hangar_xml_dump (xmlNodePtr node)
 {
   xmlBufferPtr buffer = xmlBufferCreate ();
   char *text;
 
-  xmlNodeDump (buffer, doc, xmlDocGetRootElement (doc), 0, 0);
+  xmlNodeDump (buffer, node->doc, node, 0, 0);
   text = g_strdup ((const char *) xmlBufferContent (buffer));
   xmlBufferFree (buffer);
   return text;
 }
 
+static char *
+dump_root (xmlDocPtr doc)
+{
+  return hangar_xml_dump (xmlDocGetRootElement (doc));
+}
+
 /* Every edit: the object's XML as a libxml2 tree, changed, then read back
  * into a new object of the same type. */
-static xmlDocPtr
-read_tree (GVirConfigObject *object)
+xmlDocPtr
+hangar_config_read_tree (GVirConfigObject *object)
 {
   g_autofree char *xml = gvir_config_object_to_xml (object);
 
   return xmlReadMemory (xml, (int) strlen (xml), NULL, NULL, XML_PARSE_NONET);
 }
 
-static GVirConfigObject *
-rebuild (GVirConfigObject *object,
+GVirConfigObject *
+hangar_config_rebuild (GVirConfigObject *object,
          const char       *root_name,
          xmlDocPtr         doc)
 {
@@ -47,15 +53,169 @@ rebuild (GVirConfigObject *object,
   return result;
 }
 
-/* The first child element of @parent called @name, made if there is none. */
-static xmlNodePtr
-child_element (xmlNodePtr  parent,
-               const char *name)
+xmlNodePtr
+hangar_xml_child (xmlNodePtr  parent,
+                  const char *name,
+                  gboolean    create)
 {
   for (xmlNodePtr n = parent->children; n != NULL; n = n->next)
     if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, BAD_CAST name))
       return n;
-  return xmlNewChild (parent, NULL, BAD_CAST name, NULL);
+  return create ? xmlNewChild (parent, NULL, BAD_CAST name, NULL) : NULL;
+}
+
+static xmlNodePtr
+child_element (xmlNodePtr  parent,
+               const char *name)
+{
+  return hangar_xml_child (parent, name, TRUE);
+}
+
+void
+hangar_xml_remove_children (xmlNodePtr  parent,
+                            const char *name)
+{
+  xmlNodePtr next;
+
+  for (xmlNodePtr n = parent->children; n != NULL; n = next)
+    {
+      next = n->next;
+      if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, BAD_CAST name))
+        {
+          xmlUnlinkNode (n);
+          xmlFreeNode (n);
+        }
+    }
+}
+
+/* Splits "a/b@c" into the element path "a/b" and the attribute "c". */
+static xmlNodePtr
+walk_path (xmlNodePtr   node,
+           const char  *path,
+           gboolean     create,
+           const char **attr,
+           gboolean    *presence)
+{
+  g_autofree char *elements = NULL;
+  const char *at;
+  g_auto (GStrv) parts = NULL;
+
+  *presence = path[0] == '?';
+  if (*presence)
+    path++;
+  at = strchr (path, '@');
+  *attr = at != NULL ? at + 1 : NULL;
+  elements = at != NULL ? g_strndup (path, (gsize) (at - path)) : g_strdup (path);
+  if (*elements == '\0')
+    return node;
+  parts = g_strsplit (elements, "/", -1);
+  for (guint i = 0; parts[i] != NULL && node != NULL; i++)
+    {
+      /* A presence test does not make its element. */
+      gboolean make = create && !(*presence && parts[i + 1] == NULL);
+
+      node = hangar_xml_child (node, parts[i], make);
+    }
+  return node;
+}
+
+char *
+hangar_xml_get (xmlNodePtr  node,
+                const char *path)
+{
+  const char *attr;
+  gboolean presence;
+  xmlChar *value;
+  char *result;
+
+  node = walk_path (node, path, FALSE, &attr, &presence);
+  if (presence)
+    return g_strdup (node != NULL ? "yes" : "no");
+  if (node == NULL)
+    return NULL;
+  value = attr != NULL ? xmlGetProp (node, BAD_CAST attr) : xmlNodeGetContent (node);
+  if (value == NULL)
+    return NULL;
+  result = g_strdup ((const char *) value);
+  xmlFree (value);
+  if (attr == NULL)
+    g_strstrip (result);
+  return result;
+}
+
+static gboolean
+is_empty_element (xmlNodePtr node)
+{
+  if (node->properties != NULL)
+    return FALSE;
+  for (xmlNodePtr n = node->children; n != NULL; n = n->next)
+    if (n->type == XML_ELEMENT_NODE || (n->type == XML_TEXT_NODE && !xmlIsBlankNode (n)))
+      return FALSE;
+  return TRUE;
+}
+
+void
+hangar_xml_set (xmlNodePtr  node,
+                const char *path,
+                const char *value)
+{
+  gboolean unset = value == NULL || *value == '\0' || (path[0] == '?' && g_strcmp0 (value, "no") == 0);
+  const char *attr;
+  gboolean presence;
+  xmlNodePtr target = walk_path (node, path, !unset, &attr, &presence);
+
+  if (presence)
+    {
+      if (unset && target != NULL)
+        {
+          xmlUnlinkNode (target);
+          xmlFreeNode (target);
+        }
+      else if (!unset && target == NULL)
+        {
+          g_autofree char *parent_path = g_strdup (path + 1);
+          char *slash = strrchr (parent_path, '/');
+          const char *unused;
+          gboolean p;
+          xmlNodePtr parent = node;
+
+          if (slash != NULL)
+            {
+              *slash = '\0';
+              parent = walk_path (node, parent_path, TRUE, &unused, &p);
+            }
+          xmlNewChild (parent, NULL, BAD_CAST (slash != NULL ? slash + 1 : parent_path), NULL);
+        }
+      return;
+    }
+  if (target == NULL)
+    return;
+  if (unset)
+    {
+      if (attr != NULL)
+        xmlUnsetProp (target, BAD_CAST attr);
+      else
+        xmlNodeSetContent (target, NULL);
+      /* Drop the elements the path made empty, up to @node. */
+      while (target != node && is_empty_element (target))
+        {
+          xmlNodePtr parent = target->parent;
+
+          xmlUnlinkNode (target);
+          xmlFreeNode (target);
+          target = parent;
+        }
+      return;
+    }
+  if (attr != NULL)
+    xmlSetProp (target, BAD_CAST attr, BAD_CAST value);
+  else
+    {
+      xmlChar *encoded = xmlEncodeSpecialChars (target->doc, BAD_CAST value);
+
+      xmlNodeSetContent (target, encoded);
+      xmlFree (encoded);
+    }
 }
 
 GVirConfigObject *
@@ -64,7 +224,7 @@ hangar_config_with_child (GVirConfigObject *object,
                           const char       *child_name,
                           ...)
 {
-  xmlDocPtr doc = read_tree (object);
+  xmlDocPtr doc = hangar_config_read_tree (object);
   xmlNodePtr child;
   const char *name;
   va_list args;
@@ -75,7 +235,7 @@ hangar_config_with_child (GVirConfigObject *object,
   while ((name = va_arg (args, const char *)) != NULL)
     xmlNewProp (child, BAD_CAST name, BAD_CAST va_arg (args, const char *));
   va_end (args);
-  return rebuild (object, root_name, doc);
+  return hangar_config_rebuild (object, root_name, doc);
 }
 
 char *
@@ -113,7 +273,7 @@ hangar_config_domain_with_device (GVirConfigDomain  *domain,
                                   const char *const *child_attrs,
                                   const char        *child_text)
 {
-  xmlDocPtr doc = read_tree (GVIR_CONFIG_OBJECT (domain));
+  xmlDocPtr doc = hangar_config_read_tree (GVIR_CONFIG_OBJECT (domain));
   xmlNodePtr node;
 
   g_return_val_if_fail (doc != NULL, NULL);
@@ -123,7 +283,7 @@ hangar_config_domain_with_device (GVirConfigDomain  *domain,
   /* xmlNewTextChild escapes the text. */
   if (child != NULL)
     set_props (xmlNewTextChild (node, NULL, BAD_CAST child, BAD_CAST child_text), child_attrs);
-  return GVIR_CONFIG_DOMAIN (rebuild (GVIR_CONFIG_OBJECT (domain), "domain", doc));
+  return GVIR_CONFIG_DOMAIN (hangar_config_rebuild (GVIR_CONFIG_OBJECT (domain), "domain", doc));
 }
 
 GVirConfigObject *
@@ -133,7 +293,7 @@ hangar_config_with_text (GVirConfigObject *object,
                          const char       *inner,
                          const char       *text)
 {
-  xmlDocPtr doc = read_tree (object);
+  xmlDocPtr doc = hangar_config_read_tree (object);
   xmlNodePtr node;
   xmlChar *encoded;
 
@@ -143,7 +303,7 @@ hangar_config_with_text (GVirConfigObject *object,
   encoded = xmlEncodeSpecialChars (doc, BAD_CAST text);
   xmlNodeSetContent (node, encoded);
   xmlFree (encoded);
-  return rebuild (object, root_name, doc);
+  return hangar_config_rebuild (object, root_name, doc);
 }
 
 GVirConfigObject *
@@ -151,7 +311,7 @@ hangar_config_without_child (GVirConfigObject *object,
                              const char       *root_name,
                              const char       *child_name)
 {
-  xmlDocPtr doc = read_tree (object);
+  xmlDocPtr doc = hangar_config_read_tree (object);
   xmlNodePtr node, next;
 
   g_return_val_if_fail (doc != NULL, NULL);
@@ -164,5 +324,5 @@ hangar_config_without_child (GVirConfigObject *object,
           xmlFreeNode (node);
         }
     }
-  return rebuild (object, root_name, doc);
+  return hangar_config_rebuild (object, root_name, doc);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <libvirt-gconfig/libvirt-gconfig.h>
+#include <libxml/tree.h>
 
 G_BEGIN_DECLS
 
@@ -44,5 +45,31 @@ GVirConfigDomain *hangar_config_domain_with_device (GVirConfigDomain   *domain,
                                                     const char         *child,
                                                     const char *const  *child_attrs,
                                                     const char         *child_text);
+
+/* Edits on a libxml2 tree: @object's XML read into a document, and a new
+ * object of @object's type made from the edited document (which it frees). */
+xmlDocPtr         hangar_config_read_tree (GVirConfigObject *object);
+GVirConfigObject *hangar_config_rebuild   (GVirConfigObject *object,
+                                           const char       *root_name,
+                                           xmlDocPtr         doc);
+
+/* Paths below an element: "target@bus" is an attribute of a child element,
+ * "@type" one of @node itself, "serial" a child's text, "?readonly" whether
+ * a child exists ("yes"/"no"); "a/b@c" goes deeper. */
+char             *hangar_xml_get        (xmlNodePtr  node,
+                                         const char *path);
+/* Sets what @path names; NULL or "" removes the attribute or element ("no"
+ * for a "?" path), and elements left empty by that go too. */
+void              hangar_xml_set        (xmlNodePtr  node,
+                                         const char *path,
+                                         const char *value);
+/* The first child element called @name, made when @create and missing. */
+xmlNodePtr        hangar_xml_child      (xmlNodePtr  parent,
+                                         const char *name,
+                                         gboolean    create);
+void              hangar_xml_remove_children (xmlNodePtr  parent,
+                                              const char *name);
+/* @node serialized (no declaration). */
+char             *hangar_xml_dump       (xmlNodePtr  node);
 
 G_END_DECLS
