@@ -11,6 +11,7 @@
 #include "hangar-error.h"
 #include "hangar-test-util.h"
 #include "hangar-vm-device.h"
+#include "hangar-vm-settings.h"
 
 typedef struct
 {
@@ -551,6 +552,125 @@ test_xml (Fixture      *f,
   g_assert_nonnull (strstr (edited, "<title>From the XML view</title>"));
 }
 
+static HangarVmSettings *
+get_settings (HangarVm *vm)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  HangarVmSettings *s;
+
+  hangar_vm_get_settings_async (vm, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 10000);
+  s = hangar_vm_get_settings_finish (vm, result, &error);
+  g_assert_no_error (error);
+  return s;
+}
+
+static gboolean
+apply_settings (HangarVm         *vm,
+                HangarVmSettings *s,
+                GError          **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  hangar_vm_apply_settings_async (vm, s, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 10000);
+  return hangar_vm_apply_settings_finish (vm, result, NULL, error);
+}
+
+/* Overview, CPUs, Memory and Boot options fields past name and counts. */
+static void
+test_settings (Fixture      *f,
+               gconstpointer data)
+{
+  g_autoptr (HangarVmSettings) s = get_settings (f->vm);
+  g_autoptr (HangarVmSettings) back = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *xml = NULL;
+  const char *order[] = { "cdrom", "hd", NULL };
+
+  g_assert_cmpstr (s->firmware, ==, "bios");
+  g_assert_false (s->active);
+  g_assert_cmpstr (s->boot_order[0], ==, "hd");
+
+  /* A topology that does not multiply out is refused, nothing saved. */
+  before = saved_xml (f->vm);
+  s->vcpus = 2;
+  s->max_vcpus = 6;
+  s->sockets = 1;
+  s->cores = 2;
+  s->threads = 2;
+  g_assert_false (apply_settings (f->vm, s, &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+  g_test_message ("refused: %s", error->message);
+  g_clear_error (&error);
+  s->boot_order[0] = NULL;   /* no boot device, no kernel */
+  s->sockets = 0;
+  s->cores = s->threads = 0;
+  g_assert_false (apply_settings (f->vm, s, &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  xml = saved_xml (f->vm);
+  g_assert_cmpstr (before, ==, xml);
+
+  s->sockets = 1;
+  s->cores = 3;
+  s->threads = 2;
+  g_free (s->cpu_mode);
+  s->cpu_mode = g_strdup ("host-passthrough");
+  g_free (s->firmware);
+  s->firmware = g_strdup ("efi");
+  s->shared_memory = TRUE;
+  s->boot_menu = TRUE;
+  s->autostart = TRUE;
+  g_strfreev (s->boot_order);
+  s->boot_order = g_strdupv ((char **) order);
+  g_assert_true (apply_settings (f->vm, s, &error));
+  g_assert_no_error (error);
+  g_free (xml);
+  xml = saved_xml (f->vm);
+  g_assert_nonnull (strstr (xml, "<vcpu placement='static' current='2'>6</vcpu>"));
+  g_assert_nonnull (strstr (xml, "<os firmware='efi'>"));
+  g_assert_nonnull (strstr (xml, "<feature enabled='no' name='secure-boot'/>"));
+  g_assert_nonnull (strstr (xml, "<boot dev='cdrom'/>\n    <boot dev='hd'/>"));
+  g_assert_nonnull (strstr (xml, "<bootmenu enable='yes'/>"));
+  g_assert_nonnull (strstr (xml, "<cpu mode='host-passthrough'"));
+  g_assert_nonnull (strstr (xml, "cores='3' threads='2'/>"));
+  g_assert_nonnull (strstr (xml, "<access mode='shared'/>"));
+  assert_valid (f->vm, f->dir);
+
+  back = get_settings (f->vm);
+  g_assert_cmpstr (back->firmware, ==, "efi");
+  g_assert_cmpuint (back->vcpus, ==, 2);
+  g_assert_cmpuint (back->max_vcpus, ==, 6);
+  g_assert_cmpuint (back->cores, ==, 3);
+  g_assert_cmpstr (back->cpu_mode, ==, "host-passthrough");
+  g_assert_true (back->shared_memory);
+  g_assert_true (back->autostart);
+  g_assert_cmpstr (back->boot_order[0], ==, "cdrom");
+
+  /* And back to BIOS, no topology, the hypervisor's CPU, a direct kernel. */
+  g_free (back->firmware);
+  back->firmware = g_strdup ("bios");
+  g_clear_pointer (&back->cpu_mode, g_free);
+  back->sockets = back->cores = back->threads = 0;
+  back->max_vcpus = 2;
+  back->kernel = g_strdup ("/boot/vmlinuz");
+  back->cmdline = g_strdup ("console=ttyS0 quiet");
+  back->autostart = FALSE;
+  g_assert_true (apply_settings (f->vm, back, &error));
+  g_assert_no_error (error);
+  g_free (xml);
+  xml = saved_xml (f->vm);
+  g_assert_null (strstr (xml, "firmware="));
+  g_assert_null (strstr (xml, "<cpu"));
+  g_assert_nonnull (strstr (xml, "<vcpu placement='static'>2</vcpu>"));
+  g_assert_nonnull (strstr (xml, "<kernel>/boot/vmlinuz</kernel>"));
+  g_assert_nonnull (strstr (xml, "<cmdline>console=ttyS0 quiet</cmdline>"));
+  assert_valid (f->vm, f->dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -569,6 +689,7 @@ main (int   argc,
   ADD ("/devices/graphics-video", test_graphics_video);
   ADD ("/devices/add-remove", test_add_remove);
   ADD ("/devices/xml", test_xml);
+  ADD ("/devices/settings", test_settings);
 #undef ADD
   status = g_test_run ();
   {

@@ -6,6 +6,7 @@
 #include <libvirt-gobject/libvirt-gobject.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/parser.h>
 #include <string.h>
 
 #include "hangar-config-util.h"
@@ -28,6 +29,13 @@ hangar_vm_settings_free (HangarVmSettings *settings)
   g_free (settings->machine);
   g_free (settings->cdrom_target);
   g_free (settings->cdrom_source);
+  g_free (settings->firmware);
+  g_free (settings->cpu_mode);
+  g_strfreev (settings->cpu_models);
+  g_strfreev (settings->boot_order);
+  g_free (settings->kernel);
+  g_free (settings->initrd);
+  g_free (settings->cmdline);
   g_clear_pointer (&settings->devices, g_ptr_array_unref);
   g_free (settings);
 }
@@ -45,6 +53,13 @@ hangar_vm_settings_copy (const HangarVmSettings *s)
   copy->machine = g_strdup (s->machine);
   copy->cdrom_target = g_strdup (s->cdrom_target);
   copy->cdrom_source = g_strdup (s->cdrom_source);
+  copy->firmware = g_strdup (s->firmware);
+  copy->cpu_mode = g_strdup (s->cpu_mode);
+  copy->cpu_models = g_strdupv (s->cpu_models);
+  copy->boot_order = g_strdupv (s->boot_order);
+  copy->kernel = g_strdup (s->kernel);
+  copy->initrd = g_strdup (s->initrd);
+  copy->cmdline = g_strdup (s->cmdline);
   copy->devices = s->devices != NULL ? g_ptr_array_ref (s->devices) : NULL;
   return copy;
 }
@@ -99,6 +114,134 @@ describe_device (GVirConfigDomainDevice *device)
   return g_strdup (_("Other device"));
 }
 
+static guint
+number_at (xmlNodePtr  node,
+           const char *path)
+{
+  g_autofree char *text = hangar_xml_get (node, path);
+  guint64 value = 0;
+
+  if (text != NULL)
+    g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &value, NULL);
+  return (guint) value;
+}
+
+static char *
+firmware_of (xmlNodePtr os)
+{
+  g_autofree char *firmware = hangar_xml_get (os, "@firmware");
+  g_autofree char *loader = hangar_xml_get (os, "loader@type");
+  g_autofree char *secure = hangar_xml_get (os, "loader@secure");
+  gboolean efi = g_strcmp0 (firmware, "efi") == 0 || g_strcmp0 (loader, "pflash") == 0;
+
+  if (!efi)
+    return g_strdup ("bios");
+  if (g_strcmp0 (secure, "yes") == 0)
+    return g_strdup ("efi-secure");
+  for (xmlNodePtr n = os != NULL ? hangar_xml_child (os, "firmware", FALSE) : NULL; n != NULL;
+       n = NULL)
+    for (xmlNodePtr f = n->children; f != NULL; f = f->next)
+      {
+        g_autofree char *name = f->type == XML_ELEMENT_NODE ? hangar_xml_get (f, "@name") : NULL;
+        g_autofree char *enabled = name != NULL ? hangar_xml_get (f, "@enabled") : NULL;
+
+        if (g_strcmp0 (name, "secure-boot") == 0 && g_strcmp0 (enabled, "yes") == 0)
+          return g_strdup ("efi-secure");
+      }
+  return g_strdup ("efi");
+}
+
+/* Named CPU models the host can run, from the connection's domain capabilities. */
+static GStrv
+cpu_models (virDomainPtr handle)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  char *xml = virConnectGetDomainCapabilities (virDomainGetConnect (handle), NULL, NULL, NULL,
+                                               NULL, 0);
+  xmlDocPtr doc = xml != NULL ? xmlReadMemory (xml, (int) strlen (xml), NULL, NULL,
+                                               XML_PARSE_NONET) : NULL;
+  xmlNodePtr cpu = doc != NULL ? hangar_xml_child (xmlDocGetRootElement (doc), "cpu", FALSE) : NULL;
+
+  virResetLastError ();
+  for (xmlNodePtr mode = cpu != NULL ? cpu->children : NULL; mode != NULL; mode = mode->next)
+    {
+      g_autofree char *name = mode->type == XML_ELEMENT_NODE ? hangar_xml_get (mode, "@name")
+                                                             : NULL;
+
+      if (g_strcmp0 (name, "custom") != 0)
+        continue;
+      for (xmlNodePtr model = mode->children; model != NULL; model = model->next)
+        {
+          g_autofree char *usable = model->type == XML_ELEMENT_NODE
+                                    ? hangar_xml_get (model, "@usable") : NULL;
+          g_autofree char *text = usable != NULL ? hangar_xml_get (model, "") : NULL;
+
+          if (g_strcmp0 (usable, "yes") == 0 && text != NULL)
+            g_strv_builder_add (builder, text);
+        }
+    }
+  if (doc != NULL)
+    xmlFreeDoc (doc);
+  free (xml);
+  return g_strv_builder_end (builder);
+}
+
+/* What libvirt-gconfig has no getter for, from the XML tree. */
+static void
+read_extras (HangarVmSettings *s,
+             GVirConfigDomain *config,
+             GVirDomain       *domain)
+{
+  xmlDocPtr doc = hangar_config_read_tree (GVIR_CONFIG_OBJECT (config));
+  xmlNodePtr root = xmlDocGetRootElement (doc);
+  xmlNodePtr os = hangar_xml_child (root, "os", FALSE);
+  g_autoptr (GStrvBuilder) boot = g_strv_builder_new ();
+  g_autofree char *mode = hangar_xml_get (root, "cpu@mode");
+  g_autofree char *access = hangar_xml_get (root, "memoryBacking/access@mode");
+  g_autofree char *menu = hangar_xml_get (root, "os/bootmenu@enable");
+  virDomainPtr handle = NULL;
+  int autostart = 0;
+
+  s->max_vcpus = number_at (root, "vcpu");
+  s->vcpus = number_at (root, "vcpu@current");
+  if (s->vcpus == 0 || s->vcpus > s->max_vcpus)
+    s->vcpus = s->max_vcpus;
+  s->firmware = firmware_of (os);
+  if (g_strcmp0 (mode, "custom") == 0)
+    s->cpu_mode = hangar_xml_get (root, "cpu/model");
+  else
+    s->cpu_mode = g_steal_pointer (&mode);
+  s->sockets = number_at (root, "cpu/topology@sockets");
+  s->cores = number_at (root, "cpu/topology@cores");
+  s->threads = number_at (root, "cpu/topology@threads");
+  s->shared_memory = g_strcmp0 (access, "shared") == 0;
+  for (xmlNodePtr n = os != NULL ? os->children : NULL; n != NULL; n = n->next)
+    if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, BAD_CAST "boot"))
+      {
+        g_autofree char *dev = hangar_xml_get (n, "@dev");
+
+        if (dev != NULL)
+          g_strv_builder_add (boot, dev);
+      }
+  s->boot_order = g_strv_builder_end (boot);
+  s->boot_menu = g_strcmp0 (menu, "yes") == 0;
+  s->kernel = hangar_xml_get (root, "os/kernel");
+  s->initrd = hangar_xml_get (root, "os/initrd");
+  s->cmdline = hangar_xml_get (root, "os/cmdline");
+  xmlFreeDoc (doc);
+
+  g_object_get (domain, "handle", &handle, NULL);
+  if (handle != NULL)
+    {
+      if (virDomainGetAutostart (handle, &autostart) < 0)
+        virResetLastError ();
+      s->autostart = autostart != 0;
+      s->active = virDomainIsActive (handle) == 1;
+      s->cpu_models = cpu_models (handle);
+      virDomainFree (handle);
+    }
+}
+
 static void
 get_settings_thread (GTask        *task,
                      gpointer      source_object,
@@ -107,7 +250,8 @@ get_settings_thread (GTask        *task,
 {
   GVirDomain *domain = task_data;
   g_autoptr (GError) error = NULL;
-  GVirConfigDomain *config = gvir_domain_get_config (domain, GVIR_DOMAIN_XML_INACTIVE, &error);
+  GVirConfigDomain *config = gvir_domain_get_config (domain, GVIR_DOMAIN_XML_INACTIVE |
+                                                     GVIR_DOMAIN_XML_SECURE, &error);
   HangarVmSettings *s;
   GVirConfigDomainOs *os;
   GList *devices;
@@ -148,6 +292,7 @@ get_settings_thread (GTask        *task,
         }
     }
   g_list_free_full (devices, g_object_unref);
+  read_extras (s, config, domain);
   g_object_unref (config);
   g_task_return_pointer (task, s, (GDestroyNotify) hangar_vm_settings_free);
 }
@@ -182,6 +327,50 @@ hangar_vm_settings_check (const HangarVmSettings  *s,
     {
       g_set_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
                    _("A VM has from 1 to %d virtual CPUs."), MAX_VCPUS);
+      return FALSE;
+    }
+  /* A current count above the hot-plug maximum raises the maximum. */
+  if (s->max_vcpus > MAX_VCPUS)
+    {
+      g_set_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                   _("A VM has from 1 to %d virtual CPUs."), MAX_VCPUS);
+      return FALSE;
+    }
+  if (s->sockets != 0 || s->cores != 0 || s->threads != 0)
+    {
+      guint max = MAX (s->max_vcpus, s->vcpus);
+
+      if (s->sockets == 0 || s->cores == 0 || s->threads == 0 ||
+          (guint64) s->sockets * s->cores * s->threads != max)
+        {
+          g_set_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                       _("Sockets × cores × threads (%u × %u × %u = %u) must equal the maximum "
+                         "number of virtual CPUs (%u)."),
+                       s->sockets, s->cores, s->threads, s->sockets * s->cores * s->threads,
+                       max);
+          return FALSE;
+        }
+    }
+  if (s->boot_order != NULL && s->boot_order[0] == NULL &&
+      (s->kernel == NULL || *s->kernel == '\0'))
+    {
+      g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                           _("Choose at least one boot device, or a kernel to boot directly."));
+      return FALSE;
+    }
+  if ((s->kernel != NULL && *s->kernel != '\0' && !g_path_is_absolute (s->kernel)) ||
+      (s->initrd != NULL && *s->initrd != '\0' && !g_path_is_absolute (s->initrd)))
+    {
+      g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                           _("The kernel and initrd are files on the VM’s host: give their full "
+                             "paths."));
+      return FALSE;
+    }
+  if ((s->kernel == NULL || *s->kernel == '\0') &&
+      ((s->initrd != NULL && *s->initrd != '\0') || (s->cmdline != NULL && *s->cmdline != '\0')))
+    {
+      g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                           _("An initrd or kernel arguments need a kernel to boot directly."));
       return FALSE;
     }
   if (s->memory_mib < 16)
@@ -225,6 +414,159 @@ strings_differ (const char *a,
 }
 
 static void
+set_firmware (xmlNodePtr  root,
+              const char *firmware)
+{
+  xmlNodePtr os = hangar_xml_child (root, "os", TRUE);
+  xmlNodePtr features, list;
+  gboolean secure = g_strcmp0 (firmware, "efi-secure") == 0;
+
+  /* libvirt picks the firmware files again from the descriptors. */
+  hangar_xml_remove_children (os, "loader");
+  hangar_xml_remove_children (os, "nvram");
+  hangar_xml_remove_children (os, "firmware");
+  if (g_strcmp0 (firmware, "bios") == 0 || firmware == NULL)
+    {
+      xmlUnsetProp (os, BAD_CAST "firmware");
+      return;
+    }
+  xmlSetProp (os, BAD_CAST "firmware", BAD_CAST "efi");
+  /* Without Secure Boot, say so: a secure-boot OVMF needs SMM, which not
+   * every host has (see PLATFORM-NOTES). */
+  list = xmlNewChild (os, NULL, BAD_CAST "firmware", NULL);
+  for (const char *const *name = (const char *const[]) { "enrolled-keys", "secure-boot", NULL };
+       *name != NULL; name++)
+    {
+      xmlNodePtr feature = xmlNewChild (list, NULL, BAD_CAST "feature", NULL);
+
+      xmlSetProp (feature, BAD_CAST "enabled", BAD_CAST (secure ? "yes" : "no"));
+      xmlSetProp (feature, BAD_CAST "name", BAD_CAST *name);
+    }
+  features = hangar_xml_child (root, "features", TRUE);
+  hangar_xml_child (features, "acpi", TRUE);
+  if (secure)
+    hangar_xml_child (features, "smm", TRUE);
+}
+
+static gboolean
+has_virtiofs (xmlNodePtr root)
+{
+  xmlNodePtr devices = hangar_xml_child (root, "devices", FALSE);
+
+  for (xmlNodePtr n = devices != NULL ? devices->children : NULL; n != NULL; n = n->next)
+    if (n->type == XML_ELEMENT_NODE && xmlStrEqual (n->name, BAD_CAST "filesystem"))
+      {
+        g_autofree char *driver = hangar_xml_get (n, "driver@type");
+
+        if (g_strcmp0 (driver, "virtiofs") == 0)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+/* The settings libvirt-gconfig has no setter for, on the XML tree. */
+static gboolean
+apply_extras (xmlNodePtr              root,
+              const HangarVmSettings *s,
+              gboolean                active,
+              GError                **error)
+{
+  g_autofree char *old_firmware = firmware_of (hangar_xml_child (root, "os", FALSE));
+  g_autofree char *max = g_strdup_printf ("%u", MAX (s->max_vcpus, s->vcpus));
+  g_autofree char *current = g_strdup_printf ("%u", s->vcpus);
+  xmlNodePtr os = hangar_xml_child (root, "os", TRUE);
+
+  if (s->firmware != NULL && g_strcmp0 (old_firmware, s->firmware) != 0)
+    {
+      if (active)
+        {
+          g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_STATE,
+                               _("The firmware can change only while the VM is shut off."));
+          return FALSE;
+        }
+      set_firmware (root, s->firmware);
+    }
+
+  hangar_xml_set (root, "vcpu", max);
+  hangar_xml_set (root, "vcpu@current", s->vcpus < MAX (s->max_vcpus, s->vcpus) ? current : NULL);
+
+  if (s->cpu_mode == NULL || *s->cpu_mode == '\0')
+    {
+      hangar_xml_set (root, "cpu@mode", NULL);
+      hangar_xml_set (root, "cpu@match", NULL);
+      hangar_xml_set (root, "cpu/model", NULL);
+    }
+  else if (g_str_equal (s->cpu_mode, "host-passthrough") || g_str_equal (s->cpu_mode, "host-model"))
+    {
+      xmlNodePtr cpu = hangar_xml_child (root, "cpu", TRUE);
+
+      hangar_xml_remove_children (cpu, "model");
+      xmlUnsetProp (cpu, BAD_CAST "match");
+      hangar_xml_set (root, "cpu@mode", s->cpu_mode);
+    }
+  else
+    {
+      hangar_xml_set (root, "cpu@mode", "custom");
+      hangar_xml_set (root, "cpu@match", "exact");
+      hangar_xml_set (root, "cpu/model", s->cpu_mode);
+      hangar_xml_set (root, "cpu/model@fallback", "allow");
+    }
+  if (s->sockets != 0)
+    {
+      g_autofree char *sockets = g_strdup_printf ("%u", s->sockets);
+      g_autofree char *cores = g_strdup_printf ("%u", s->cores);
+      g_autofree char *threads = g_strdup_printf ("%u", s->threads);
+
+      hangar_xml_set (root, "cpu/topology@sockets", sockets);
+      hangar_xml_set (root, "cpu/topology@dies", NULL);
+      hangar_xml_set (root, "cpu/topology@cores", cores);
+      hangar_xml_set (root, "cpu/topology@threads", threads);
+    }
+  else if (hangar_xml_child (root, "cpu", FALSE) != NULL)
+    hangar_xml_remove_children (hangar_xml_child (root, "cpu", FALSE), "topology");
+  {
+    xmlNodePtr cpu = hangar_xml_child (root, "cpu", FALSE);
+
+    if (cpu != NULL && cpu->properties == NULL && cpu->children == NULL)
+      {
+        xmlUnlinkNode (cpu);
+        xmlFreeNode (cpu);
+      }
+  }
+
+  if (!s->shared_memory && has_virtiofs (root))
+    {
+      g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                           _("A shared folder (virtiofs) needs shared memory: remove the folder "
+                             "first."));
+      return FALSE;
+    }
+  hangar_xml_set (root, "memoryBacking/source@type", s->shared_memory ? "memfd" : NULL);
+  hangar_xml_set (root, "memoryBacking/access@mode", s->shared_memory ? "shared" : NULL);
+
+  if (s->boot_order != NULL)
+    {
+      xmlNodePtr type = hangar_xml_child (os, "type", TRUE);
+      xmlNodePtr after = type;
+
+      hangar_xml_remove_children (os, "boot");
+      /* <boot> elements follow <type> (and <loader>/<kernel>) in libvirt's output. */
+      for (guint i = 0; s->boot_order[i] != NULL; i++)
+        {
+          xmlNodePtr boot = xmlNewNode (NULL, BAD_CAST "boot");
+
+          xmlSetProp (boot, BAD_CAST "dev", BAD_CAST s->boot_order[i]);
+          after = xmlAddNextSibling (after, boot);
+        }
+    }
+  hangar_xml_set (root, "os/bootmenu@enable", s->boot_menu ? "yes" : NULL);
+  hangar_xml_set (root, "os/kernel", s->kernel);
+  hangar_xml_set (root, "os/initrd", s->kernel != NULL && *s->kernel != '\0' ? s->initrd : NULL);
+  hangar_xml_set (root, "os/cmdline", s->kernel != NULL && *s->kernel != '\0' ? s->cmdline : NULL);
+  return TRUE;
+}
+
+static void
 apply_settings_thread (GTask        *task,
                        gpointer      source_object,
                        gpointer      task_data,
@@ -240,7 +582,9 @@ apply_settings_thread (GTask        *task,
   guint old_vcpus;
   guint64 old_memory;
 
-  config = gvir_domain_get_config (data->domain, GVIR_DOMAIN_XML_INACTIVE, &error);
+  /* With secrets: what is written back must keep display passwords. */
+  config = gvir_domain_get_config (data->domain, GVIR_DOMAIN_XML_INACTIVE | GVIR_DOMAIN_XML_SECURE,
+                                   &error);
   if (config == NULL)
     {
       g_task_return_error (task, hangar_error_from_libvirt (_("Could not read the VM’s configuration")));
@@ -269,6 +613,30 @@ apply_settings_thread (GTask        *task,
   gvir_config_domain_set_vcpus (config, s->vcpus);
   gvir_config_domain_set_memory (config, s->memory_mib * 1024);
   gvir_config_domain_set_current_memory (config, s->current_memory_mib * 1024);
+  {
+    xmlDocPtr doc = hangar_config_read_tree (GVIR_CONFIG_OBJECT (config));
+    g_autofree char *before = hangar_xml_dump (xmlDocGetRootElement (doc));
+    g_autofree char *after = NULL;
+
+    if (!apply_extras (xmlDocGetRootElement (doc), s, active, &error))
+      {
+        xmlFreeDoc (doc);
+        g_object_unref (config);
+        if (handle != NULL)
+          virDomainFree (handle);
+        g_task_return_error (task, g_steal_pointer (&error));
+        return;
+      }
+    after = hangar_xml_dump (xmlDocGetRootElement (doc));
+    if (active && g_strcmp0 (before, after) != 0)
+      data->pending = TRUE;
+    {
+      GVirConfigObject *rebuilt = hangar_config_rebuild (GVIR_CONFIG_OBJECT (config), "domain", doc);
+
+      g_object_unref (config);
+      config = GVIR_CONFIG_DOMAIN (rebuilt);
+    }
+  }
   if (!gvir_domain_set_config (data->domain, config, &error))
     {
       g_object_unref (config);
@@ -291,6 +659,19 @@ apply_settings_thread (GTask        *task,
         }
       if (s->vcpus != old_vcpus || s->memory_mib != old_memory)
         data->pending = TRUE;
+    }
+  if (handle != NULL)
+    {
+      int autostart = 0;
+
+      if (virDomainGetAutostart (handle, &autostart) == 0 && (autostart != 0) != s->autostart &&
+          virDomainSetAutostart (handle, s->autostart) < 0)
+        {
+          virDomainFree (handle);
+          g_task_return_error (task, hangar_error_from_libvirt (_("Could not change autostart")));
+          return;
+        }
+      virResetLastError ();
     }
   if (renamed && virDomainRename (handle, s->name, 0) < 0)
     {

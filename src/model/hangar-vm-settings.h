@@ -23,6 +23,25 @@ typedef struct
   GPtrArray *devices;            /* char *: one line per device, read-only */
   char     *cdrom_target;        /* the first CD-ROM drive (sda…), or NULL */
   char     *cdrom_source;        /* its medium, or NULL when empty */
+
+  /* Overview */
+  char     *firmware;            /* "bios", "efi" or "efi-secure" */
+  gboolean  autostart;           /* start with the host (libvirtd) */
+  gboolean  active;              /* read-only: the VM runs */
+  /* CPUs */
+  guint     max_vcpus;           /* hot-plug ceiling; vcpus is the current count */
+  char     *cpu_mode;            /* NULL (hypervisor default), "host-passthrough",
+                                  * "host-model" or a named model */
+  GStrv     cpu_models;          /* read-only: named models the host offers */
+  guint     sockets, cores, threads;  /* 0: no topology */
+  /* Memory */
+  gboolean  shared_memory;       /* needed by virtiofs */
+  /* Boot */
+  GStrv     boot_order;          /* "hd", "cdrom", "network", "fd" in order */
+  gboolean  boot_menu;
+  char     *kernel;              /* direct kernel boot, or NULL */
+  char     *initrd;
+  char     *cmdline;
 } HangarVmSettings;
 
 void              hangar_vm_settings_free (HangarVmSettings *settings);
