@@ -276,6 +276,13 @@ hangar_application_startup (GApplication *application)
 
   self->settings = g_settings_new (APP_ID);
   self->connections = hangar_connection_list_new ();
+  /* A toggle in the main menu: the Hardware view's XML page becomes editable. */
+  {
+    g_autoptr (GAction) xml_editor = g_settings_create_action (self->settings,
+                                                               "show-xml-editor");
+
+    g_action_map_add_action (G_ACTION_MAP (self), xml_editor);
+  }
 
 }
 

@@ -1,5 +1,6 @@
 /* hangar-hardware-view.h: the VM page's Hardware view: general settings,
- * CPUs, memory and the list of devices, with Apply and Revert. */
+ * CPUs, memory, boot options, a page per device, Add Hardware and Remove,
+ * the domain XML, with Apply and Revert. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -13,5 +14,7 @@ G_DECLARE_FINAL_TYPE (HangarHardwareView, hangar_hardware_view, HANGAR, HARDWARE
 
 void hangar_hardware_view_set_vm (HangarHardwareView *self,
                                   HangarVm           *vm);
+/* Reads the VM's configuration again (after a change made elsewhere). */
+void hangar_hardware_view_reload (HangarHardwareView *self);
 
 G_END_DECLS

@@ -1185,6 +1185,37 @@ hangar_device_get_field (HangarDevice *device,
   return NULL;
 }
 
+gboolean
+hangar_device_field_applies (HangarDevice *device,
+                             const char   *key,
+                             GHashTable   *values)
+{
+  const char *type = value_of (values, "type");
+  const char *listen = value_of (values, "listen");
+  const char *storage = value_of (values, "storage");
+  const char *model = value_of (values, "model");
+
+  switch (device->kind)
+    {
+    case HANGAR_DEVICE_NIC:
+      return !g_str_equal (key, "source") || g_strcmp0 (type, "user") != 0;
+    case HANGAR_DEVICE_GRAPHICS:
+      if (g_str_equal (key, "address"))
+        return g_strcmp0 (listen, "address") == 0;
+      return !g_str_equal (key, "port") || g_strcmp0 (listen, "none") != 0;
+    case HANGAR_DEVICE_DISK:
+      if (g_str_equal (key, "size"))
+        return g_strcmp0 (storage, "new") == 0;
+      return !g_str_equal (key, "path") || g_strcmp0 (storage, "existing") == 0;
+    case HANGAR_DEVICE_VIDEO:
+      if (g_str_equal (key, "vram"))
+        return g_strcmp0 (model, "virtio") != 0 && g_strcmp0 (model, "none") != 0;
+      return !g_str_equal (key, "accel3d") || g_strcmp0 (model, "virtio") == 0;
+    default:
+      return TRUE;
+    }
+}
+
 static char *
 read_field (const FieldSpec *spec,
             xmlNodePtr       node)

@@ -75,6 +75,13 @@ const char        *hangar_device_kind_to_label (HangarDeviceKind kind);
 HangarDeviceField *hangar_device_get_field     (HangarDevice *device,
                                                 const char   *key);
 
+/* Whether field @key matters with the form's other @values: a NIC's network
+ * name not for user-mode networking, a display's port not when it listens
+ * on nothing, a new disk's size not for an existing image… */
+gboolean           hangar_device_field_applies (HangarDevice *device,
+                                                const char   *key,
+                                                GHashTable   *values);
+
 /* The saved configuration's devices (GPtrArray of HangarDevice, in the
  * domain's order), with choices the connection offers. */
 void       hangar_vm_list_devices_async  (HangarVm            *vm,

@@ -3,8 +3,14 @@
 # driver, used as a person would: the VM forced off, CPUs and memory changed
 # on their pages, the title on the Overview page (edits kept while switching
 # pages), Apply; the Details page then shows the new vCPUs and memory, and a
-# current memory above the maximum is refused inline. Prints TAP.
+# current memory above the maximum is refused inline. Then the device pages:
+# a bad MAC and a topology that does not multiply out are refused inline; a
+# NIC and a new disk are added with Add Hardware and show in libvirt's XML
+# (the XML page), then removed again (the image stays); broken XML typed in
+# the XML editor is refused with libvirt's words and changes nothing.
+# Prints TAP.
 
+import os
 import subprocess
 import sys
 import time
@@ -116,6 +122,171 @@ def step_refused(h):
     ok('4096 MiB current above the 2048 maximum: refused inline; Revert puts back 1024')
 
 
+def xml_text(h):
+    view = named(h.frame, 'Domain XML', (pyatspi.ROLE_TEXT,))
+    return lc.text_of(view) if view is not None else ''
+
+
+def choose(root, combo_name, item_name):
+    combo = lc.wait_for(f'the "{combo_name}" list',
+                        lambda: named(root, combo_name, (pyatspi.ROLE_COMBO_BOX,)))
+    lc.click(combo)
+    item = lc.wait_for(f'the "{item_name}" item',
+                       lambda: named(combo, item_name, (pyatspi.ROLE_MENU_ITEM,)))
+    lc.click(item)
+    lc.wait_for(f'the "{combo_name}" menu to close', lambda: not lc.showing(item))
+
+
+def page_starting(h, prefix):
+    """The page list row whose title starts with prefix, clicked; its title."""
+    def row():
+        for acc in lc.walk(h.frame):
+            if acc.getRole() == pyatspi.ROLE_LABEL and lc.text_of(acc).startswith(prefix) and \
+                    acc.parent is not None and acc.parent.getRole() == pyatspi.ROLE_LIST_ITEM:
+                return acc
+        return None
+    acc = lc.wait_for(f'a page "{prefix}…"', row)
+    title = lc.text_of(acc)
+    lc.click(acc)
+    time.sleep(0.3)
+    return title
+
+
+def has_page(h, prefix):
+    return any(acc.getRole() == pyatspi.ROLE_LABEL and lc.text_of(acc).startswith(prefix) and
+               acc.parent is not None and acc.parent.getRole() == pyatspi.ROLE_LIST_ITEM
+               for acc in lc.walk(h.frame))
+
+
+def step_bad_input(h):
+    nic = page_starting(h, 'Network interface')
+    set_field(h, 'MAC address', '52:54:00:zz:00:01')
+    message = lc.wait_for('the MAC refusal', lambda: 'MAC address is six pairs' in
+                          (status(h) or '') and status(h), timeout=5)
+    lc.screenshot('hardware-nic.png')
+    lc.click(named(h.frame, 'Revert', (pyatspi.ROLE_PUSH_BUTTON,)))
+    page(h, 'CPUs')
+    set_field(h, 'Maximum virtual CPUs', '3')
+    set_field(h, 'Sockets', '1')
+    set_field(h, 'Cores per socket', '2')
+    set_field(h, 'Threads per core', '2')
+    topology = lc.wait_for('the topology refusal', lambda: 'must equal' in (status(h) or '') and
+                           status(h), timeout=5)
+    lc.click(named(h.frame, 'Apply', (pyatspi.ROLE_PUSH_BUTTON,)))
+    time.sleep(0.5)
+    if 'must equal' not in (status(h) or ''):
+        raise Failure(f'Apply with a bad topology says {status(h)!r}')
+    lc.screenshot('hardware-topology.png')
+    lc.click(named(h.frame, 'Revert', (pyatspi.ROLE_PUSH_BUTTON,)))
+    diag(message)
+    diag(topology)
+    ok(f'{nic}: a bad MAC refused inline; 1 × 2 × 2 sockets/cores/threads for 3 CPUs refused, '
+       'also on Apply; Revert')
+
+
+def add_hardware(h, kind, fill=None):
+    lc.click(lc.wait_for('"Add Hardware…"', lambda: named(h.frame, 'Add Hardware…',
+                                                         (pyatspi.ROLE_PUSH_BUTTON,))))
+    d = lc.wait_for('the "Add Hardware" dialog', lambda: lc.showing_dialog(h.app))
+    row = lc.wait_for(f'the "{kind}" row', lambda: named(d, kind, (pyatspi.ROLE_LABEL,)))
+    lc.click(row)
+    time.sleep(0.5)
+    if fill is not None:
+        fill(d)
+    lc.screenshot(f'hardware-add-{kind.split()[0].lower()}.png')
+    lc.click(named(d, 'Add', (pyatspi.ROLE_PUSH_BUTTON,)))
+    lc.wait_for('the dialog to close', lambda: lc.showing_dialog(h.app) is None, timeout=15)
+    return lc.wait_for(f'"{kind} added."', lambda: (status(h) or '').endswith('added.') and
+                       status(h), timeout=10)
+
+
+def step_add(h):
+    said_nic = add_hardware(h, 'Network interface')
+    def new_disk(d):
+        choose(d, 'Storage', 'Create a new disk image')
+        lc.set_field(d, 'Size in GiB', '1')
+    said_disk = add_hardware(h, 'Disk', new_disk)
+    lc.wait_for('a "Disk vdb" page', lambda: has_page(h, 'Disk vdb'), timeout=10)
+    page(h, 'XML')
+    xml = lc.wait_for("libvirt's XML with the new devices",
+                      lambda: "<interface type='user'>" in xml_text(h) and
+                      'test-vdb.qcow2' in xml_text(h) and xml_text(h), timeout=10)
+    lc.screenshot('hardware-xml.png')
+    ok(f'Add Hardware: {said_nic!r}, {said_disk!r}; the XML page shows <interface type=\'user\'> '
+       'and the new vdb image')
+
+
+def alert(h):
+    """A message dialog (AT-SPI role alert) on screen."""
+    for i in range(lc.fresh(h.app).childCount):
+        child = lc.fresh(h.app.getChildAtIndex(i))
+        if child is not None and child.getRole() == pyatspi.ROLE_ALERT and lc.showing(child):
+            return child
+    return None
+
+
+def remove(h, prefix):
+    title = page_starting(h, prefix)
+    lc.click(named(h.frame, 'Remove', (pyatspi.ROLE_PUSH_BUTTON,)))
+    d = lc.wait_for('the confirmation', lambda: alert(h))
+    question = [lc.text_of(a) for a in lc.walk(d) if a.getRole() == pyatspi.ROLE_LABEL]
+    if not any('stays on the host' in q for q in question) and prefix.startswith('Disk'):
+        raise Failure(f'the confirmation says {question!r}, not that the image stays')
+    lc.click(lc.wait_for('its "Remove"', lambda: named(d, 'Remove', (pyatspi.ROLE_PUSH_BUTTON,))))
+    lc.wait_for(f'{title} gone', lambda: not has_page(h, title), timeout=10)
+    return title
+
+
+def step_remove(h, image):
+    disk = remove(h, 'Disk vdb')
+    nics = [lc.text_of(acc) for acc in lc.walk(h.frame)
+            if acc.getRole() == pyatspi.ROLE_LABEL and
+            lc.text_of(acc).startswith('Network interface') and acc.parent is not None and
+            acc.parent.getRole() == pyatspi.ROLE_LIST_ITEM]
+    nic = remove(h, nics[-1])
+    page(h, 'XML')
+    lc.wait_for('the XML without them', lambda: 'test-vdb.qcow2' not in xml_text(h) and
+                "<interface type='user'>" not in xml_text(h), timeout=10)
+    if not os.path.isfile(image):
+        raise Failure(f'{image} was deleted by Remove')
+    ok(f'Remove {disk} and {nic} (confirmed): gone from the XML; the image {image} stays')
+
+
+def step_xml(h):
+    menu = lc.wait_for('the "Main menu" button',
+                       lambda: named(h.frame, 'Main menu', (pyatspi.ROLE_TOGGLE_BUTTON,
+                                                             pyatspi.ROLE_PUSH_BUTTON)))
+    lc.click(menu)
+    lc.click(lc.wait_for('the "Edit XML" item', lambda: named(h.app, 'Edit XML')))
+    save = lc.wait_for('"Save XML"', lambda: named(h.frame, 'Save XML',
+                                                  (pyatspi.ROLE_PUSH_BUTTON,)))
+    note = named(h.frame, 'XML status', (pyatspi.ROLE_LABEL,))
+    lc.wait_for('the XML read again for editing',
+                lambda: lc.text_of(note).startswith('Edit the XML'), timeout=10)
+    time.sleep(0.5)
+    before = xml_text(h)
+    view = named(h.frame, 'Domain XML', (pyatspi.ROLE_TEXT,))
+    # Typed through AT-SPI's editable-text interface, as a screen reader user would.
+    text = view.queryText()
+    view.queryEditableText().insertText(text.characterCount, '<oops', 5)
+    lc.wait_for('the typed text', lambda: xml_text(h).endswith('<oops'))
+    save.queryAction().doAction(0)
+    refused = lc.wait_for('the refusal', lambda: 'not well-formed' in lc.text_of(note) and
+                          lc.text_of(note), timeout=10)
+    lc.screenshot('hardware-xml-refused.png')
+    # Turning editing off reads the XML again from libvirt: unchanged.
+    lc.click(menu)
+    item = lc.wait_for('the "Edit XML" item', lambda: named(h.app, 'Edit XML'))
+    item.queryAction().doAction(0)
+    try:
+        lc.wait_for('the XML as it was', lambda: xml_text(h) == before, timeout=10)
+    except Failure:
+        now = xml_text(h)
+        diag(f'before {len(before)}: ...{before[-40:]!r}; now {len(now)}: ...{now[-40:]!r}')
+        raise
+    ok(f'Edit XML on; "<oops" appended and saved: {refused!r}; libvirt still has the old XML')
+
+
 def main():
     tap.configure(timed=True)
     proc = h = None
@@ -130,6 +301,15 @@ def main():
         step_apply(h)
         current = 'refused'
         step_refused(h)
+        current = 'bad input'
+        step_bad_input(h)
+        current = 'add'
+        step_add(h)
+        current = 'remove'
+        image = os.path.join(os.environ['XDG_DATA_HOME'], 'hangar', 'images', 'test-vdb.qcow2')
+        step_remove(h, image)
+        current = 'xml'
+        step_xml(h)
         current = 'quit'
         lc.step_quit(h)
         current = 'stderr'
