@@ -493,9 +493,9 @@ clear_device_pages (HangarHardwareView *self)
 }
 
 static void
-fill_devices (HangarHardwareView *self)
+fill_devices (HangarHardwareView *self,
+              const char         *visible)
 {
-  g_autofree char *visible = g_strdup (gtk_stack_get_visible_child_name (self->pages));
   gboolean remote = self->vm != NULL && hangar_vm_get_tunnel_uri (self->vm) != NULL;
 
   clear_device_pages (self);
@@ -503,10 +503,15 @@ fill_devices (HangarHardwareView *self)
   for (guint i = 0; self->devices != NULL && i < self->devices->len; i++)
     {
       HangarDevice *device = g_ptr_array_index (self->devices, i);
-      GtkWidget *form = hangar_device_form_new (device, remote);
-      GtkWidget *scroller = gtk_scrolled_window_new (NULL, NULL);
-      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+      GtkWidget *form, *scroller, *box;
       g_autofree char *name = g_strdup_printf ("device-%u", i);
+
+      /* A q35 machine has a dozen PCIe root ports: they get no page each. */
+      if (device->kind == HANGAR_DEVICE_CONTROLLER && g_str_equal (device->key, "controller:pci"))
+        continue;
+      form = hangar_device_form_new (device, remote);
+      scroller = gtk_scrolled_window_new (NULL, NULL);
+      box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
 
       gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
                                       GTK_POLICY_AUTOMATIC);
@@ -561,6 +566,7 @@ on_devices_loaded (GObject      *source,
 {
   g_autoptr (GError) error = NULL;
   GPtrArray *devices = hangar_vm_list_devices_finish (HANGAR_VM (source), result, &error);
+  g_autofree char *visible = NULL;
   HangarHardwareView *self;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -571,10 +577,11 @@ on_devices_loaded (GObject      *source,
       set_status (self, error->message, TRUE);
       return;
     }
+  visible = g_strdup (gtk_stack_get_visible_child_name (self->pages));
   clear_device_pages (self);
   g_clear_pointer (&self->devices, g_ptr_array_unref);
   self->devices = devices;
-  fill_devices (self);
+  fill_devices (self, visible);
 }
 
 static void
