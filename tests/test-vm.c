@@ -31,6 +31,7 @@
 #include "hangar-connection.h"
 #include "hangar-embedded.h"
 #include "hangar-error.h"
+#include "hangar-vm-device.h"
 #include "hangar-test-util.h"
 #include "hangar-vm.h"
 #include "hangar-vm-builder.h"
@@ -655,6 +656,94 @@ change_media (HangarVm    *vm,
   return hangar_vm_change_media_finish (vm, result, error);
 }
 
+static char *
+domain_xml (HangarVm *vm,
+            guint     flags)
+{
+  virDomainPtr handle = hangar_test_dup_handle (vm);
+  char *xml = virDomainGetXMLDesc (handle, flags);
+  char *copy = g_strdup (xml);
+
+  free (xml);
+  virDomainFree (handle);
+  return copy;
+}
+
+static guint
+count_of (const char *text,
+          const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* The hardware editor on a running guest: a NIC hot-plugged (in QEMU and
+ * in the saved config), its link cut and restored at once. */
+static void
+live_nic (HangarVm *vm)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (HangarDevice) blank = NULL;
+  g_autoptr (GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autofree char *before = domain_xml (vm, 0);
+  g_autofree char *after = NULL;
+  HangarDevice *nic = NULL;
+  gboolean pending = TRUE;
+
+  hangar_vm_new_device_async (vm, HANGAR_DEVICE_NIC, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 30000);
+  blank = hangar_vm_new_device_finish (vm, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_hash_table_insert (values, "type", "user");
+  g_hash_table_insert (values, "model", "virtio");
+  g_hash_table_insert (values, "mac", "52:54:00:aa:bb:01");
+  hangar_vm_add_device_async (vm, blank, values, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 60000);
+  hangar_assert_ok (hangar_vm_add_device_finish (vm, result, &pending, &error), error);
+  g_clear_object (&result);
+  g_assert_false (pending);
+  after = domain_xml (vm, 0);
+  g_assert_cmpuint (count_of (after, "<interface"), ==, count_of (before, "<interface") + 1);
+  g_assert_nonnull (strstr (after, "52:54:00:aa:bb:01"));
+  g_free (after);
+  after = domain_xml (vm, VIR_DOMAIN_XML_INACTIVE);
+  g_assert_nonnull (strstr (after, "52:54:00:aa:bb:01"));
+
+  hangar_vm_list_devices_async (vm, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 30000);
+  devices = hangar_vm_list_devices_finish (vm, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  for (guint i = 0; i < devices->len; i++)
+    {
+      HangarDevice *d = g_ptr_array_index (devices, i);
+
+      if (d->kind == HANGAR_DEVICE_NIC && strstr (d->key, "52:54:00:aa:bb:01") != NULL)
+        nic = d;
+    }
+  g_assert_nonnull (nic);
+  g_hash_table_remove_all (values);
+  g_hash_table_insert (values, "link", "down");
+  pending = TRUE;
+  hangar_vm_apply_device_async (vm, nic, values, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 30000);
+  hangar_assert_ok (hangar_vm_apply_device_finish (vm, result, &pending, &error), error);
+  g_clear_object (&result);
+  g_assert_false (pending);
+  g_free (after);
+  after = domain_xml (vm, 0);
+  g_assert_nonnull (strstr (after, "<link state='down'/>"));
+  g_free (after);
+  after = domain_xml (vm, VIR_DOMAIN_XML_INACTIVE);
+  g_assert_nonnull (strstr (after, "<link state='down'/>"));
+}
+
 static void
 child_cdrom (const char *root)
 {
@@ -715,6 +804,7 @@ child_cdrom (const char *root)
   g_clear_error (&error);
   g_assert_null (cdrom_source (vm, 0));
 
+  live_nic (vm);
   assert_action (vm, HANGAR_VM_ACTION_FORCE_OFF, HANGAR_VM_STATE_SHUT_OFF, VIR_DOMAIN_SHUTOFF);
   hangar_connection_close (connection);
 }
