@@ -187,15 +187,11 @@ on_quit (GSimpleAction *action,
   HangarApplication *self = user_data;
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
 
-  /* VMs keep running: closing a connection does not stop its guests. */
-  while (windows != NULL)
-    {
-      GtkWidget *window = windows->data;
-
-      windows = windows->next;
-      gtk_widget_destroy (window);
-    }
-  g_application_quit (G_APPLICATION (self));
+  /* VMs keep running: closing a connection does not stop its guests. A
+   * window may ask first (unsaved hardware edits): it closes, and the
+   * application ends with its last window, once the user answered. */
+  for (; windows != NULL; windows = windows->next)
+    gtk_window_close (GTK_WINDOW (windows->data));
 }
 
 static void

@@ -635,6 +635,7 @@ typedef struct
   guint               next;
   gboolean            pending;
   GCancellable       *cancellable;
+  GtkWidget          *close_window;  /* closed once everything is saved */
 } Job;
 
 static void
@@ -646,6 +647,7 @@ job_free (Job *job)
   g_clear_pointer (&job->devices, g_ptr_array_unref);
   g_ptr_array_unref (job->items);
   g_clear_object (&job->cancellable);
+  g_clear_object (&job->close_window);
   g_free (job);
 }
 
@@ -687,12 +689,13 @@ job_done (Job    *job,
       else
         set_status (self, job->pending ? _("Saved. Some changes take effect after the VM is "
                                            "shut down.") : _("Saved."), FALSE);
+      if (job->vm == self->vm && error == NULL)
+        self->dirty = FALSE;
       if (job->vm == self->vm)
-        {
-          self->dirty = FALSE;
-          hangar_hardware_view_reload (self);
-        }
+        hangar_hardware_view_reload (self);
       update_buttons (self);
+      if (error == NULL && job->close_window != NULL)
+        gtk_window_close (GTK_WINDOW (job->close_window));
     }
   for (guint i = 1; i < job->items->len; i += 2)
     g_hash_table_unref (g_ptr_array_index (job->items, i));
@@ -966,16 +969,33 @@ on_save_old_response (GtkDialog *dialog,
                       int        response,
                       Job       *job)
 {
+  HangarHardwareView *self = job->view;
+
   gtk_widget_destroy (GTK_WIDGET (dialog));
   if (response == GTK_RESPONSE_ACCEPT)
-    job_step (job);
-  else
-    job_done (job, NULL);
+    {
+      self->busy = TRUE;
+      update_buttons (self);
+      job_step (job);
+      return;
+    }
+  if (response == GTK_RESPONSE_REJECT && job->close_window != NULL)
+    {
+      /* Discarded: the window may close now. */
+      on_revert (self);
+      gtk_window_close (GTK_WINDOW (job->close_window));
+    }
+  /* Nothing was saved: no "Saved." and no reload of the edits kept. */
+  g_clear_object (&job->close_window);
+  g_clear_object (&job->view);
+  job_done (job, NULL);
 }
 
-/* Unsaved edits of the VM being left: offer to save them before they go. */
+/* Unsaved edits of the VM being left (or of a window being closed, when
+ * @closing): offer to save them before they go. */
 static void
-offer_to_save (HangarHardwareView *self)
+offer_to_save (HangarHardwareView *self,
+               GtkWidget          *closing)
 {
   GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
   Job *job = job_new (self);
@@ -983,6 +1003,7 @@ offer_to_save (HangarHardwareView *self)
 
   /* Its outcome shows in the status line; leaving the VM does not cancel it. */
   job->view = g_object_ref (self);
+  job->close_window = closing != NULL ? g_object_ref (closing) : NULL;
 
   dialog = gtk_message_dialog_new (GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
                                    GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
@@ -992,6 +1013,8 @@ offer_to_save (HangarHardwareView *self)
   gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
                                             _("They were not applied yet and are lost "
                                               "otherwise."));
+  if (closing != NULL)
+    gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
   gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Discard"), GTK_RESPONSE_REJECT);
   gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Save"), GTK_RESPONSE_ACCEPT);
   gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
@@ -1008,7 +1031,7 @@ hangar_hardware_view_set_vm (HangarHardwareView *self,
   if (self->vm == vm)
     return;
   if (self->vm != NULL && self->loaded != NULL && is_dirty (self) && !self->busy)
-    offer_to_save (self);
+    offer_to_save (self, NULL);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -1024,6 +1047,30 @@ hangar_hardware_view_set_vm (HangarHardwareView *self,
   set_status (self, NULL, FALSE);
   update_buttons (self);
   hangar_hardware_view_reload (self);
+}
+
+/* Closing the window (or quitting) with unsaved edits asks first. */
+static gboolean
+on_toplevel_delete (GtkWidget          *window,
+                    GdkEvent           *event,
+                    HangarHardwareView *self)
+{
+  if (self->vm == NULL || self->loaded == NULL || self->busy || !is_dirty (self))
+    return GDK_EVENT_PROPAGATE;
+  offer_to_save (self, window);
+  return GDK_EVENT_STOP;
+}
+
+static void
+on_hierarchy_changed (HangarHardwareView *self)
+{
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+
+  if (GTK_IS_WINDOW (toplevel) && g_object_get_data (G_OBJECT (toplevel), "hangar-hardware") == NULL)
+    {
+      g_object_set_data (G_OBJECT (toplevel), "hangar-hardware", self);
+      g_signal_connect_object (toplevel, "delete-event", G_CALLBACK (on_toplevel_delete), self, 0);
+    }
 }
 
 static void
@@ -1109,6 +1156,7 @@ hangar_hardware_view_init (HangarHardwareView *self)
                            G_CALLBACK (on_xml_setting), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (gtk_text_view_get_buffer (self->description_view), "changed",
                            G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "hierarchy-changed", G_CALLBACK (on_hierarchy_changed), NULL);
   on_boot_selected (self, NULL);
   update_buttons (self);
 }

@@ -700,6 +700,9 @@ live_nic (HangarVm *vm)
   blank = hangar_vm_new_device_finish (vm, result, &error);
   g_assert_no_error (error);
   g_clear_object (&result);
+  /* Hangar's own connection has no virtual networks or bridges to offer. */
+  g_assert_cmpstrv (hangar_device_get_field (blank, "type")->choices,
+                    ((const char *const[]) { "user", NULL }));
   g_hash_table_insert (values, "type", "user");
   g_hash_table_insert (values, "model", "virtio");
   g_hash_table_insert (values, "mac", "52:54:00:aa:bb:01");

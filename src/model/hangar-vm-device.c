@@ -18,6 +18,7 @@
 
 #include "hangar-config-util.h"
 #include "hangar-disk-image.h"
+#include "hangar-domain-caps.h"
 #include "hangar-connection.h"
 #include "hangar-error.h"
 #include "hangar-vm-builder.h"
@@ -107,6 +108,7 @@ typedef struct
   char                *vm_name;
   char                *created;   /* a disk image made for this change */
   GPtrArray           *host_devices; /* "usb:vvvv:pppp" / "pci:…" and labels */
+  HangarDomainCaps    *caps;      /* NULL: offer every choice */
 } Context;
 
 typedef char    *(*ReadFunc)  (const FieldSpec *spec, xmlNodePtr dev);
@@ -1225,6 +1227,24 @@ read_field (const FieldSpec *spec,
   return spec->path != NULL ? hangar_xml_get (node, spec->path) : NULL;
 }
 
+/* Which enum of the domain capabilities limits a choice list. */
+static GStrv
+offered (const Choice *choices,
+         Context      *ctx)
+{
+  if (ctx->caps == NULL)
+    return NULL;
+  if (choices == disk_buses || choices == cdrom_buses)
+    return hangar_domain_caps_values (ctx->caps, "disk", "bus");
+  if (choices == video_models)
+    return hangar_domain_caps_values (ctx->caps, "video", "modelType");
+  if (choices == graphics_types)
+    return hangar_domain_caps_values (ctx->caps, "graphics", "type");
+  if (choices == tpm_models)
+    return hangar_domain_caps_values (ctx->caps, "tpm", "model");
+  return NULL;
+}
+
 /* The choices a connection offers for a field. */
 static void
 set_choices (HangarDeviceField *field,
@@ -1233,10 +1253,16 @@ set_choices (HangarDeviceField *field,
 {
   GPtrArray *values = g_ptr_array_new ();
   GPtrArray *labels = g_ptr_array_new ();
+  g_auto (GStrv) allowed = spec->choices != NULL ? offered (spec->choices, ctx) : NULL;
 
   if (spec->choices != NULL)
     for (const Choice *c = spec->choices; c->value != NULL; c++)
       {
+        /* What this hypervisor lacks is not offered ("none" is no device). */
+        if (allowed != NULL && *c->value != '\0' && !g_str_equal (c->value, "none") &&
+            !g_strv_contains ((const char *const *) allowed, c->value) &&
+            g_strcmp0 (field->value, c->value) != 0)
+          continue;
         /* Hangar's own connection has no virtual networks, bridges or node devices. */
         if (spec->choices == nic_sources && ctx->connection == HANGAR_CONNECTION_KIND_EMBEDDED &&
             !g_str_equal (c->value, "user") && g_strcmp0 (field->value, c->value) != 0)
@@ -1439,6 +1465,7 @@ session_clear (Session *s)
   g_free (s->ctx.vm_name);
   g_free (s->ctx.created);
   g_clear_pointer (&s->ctx.host_devices, g_ptr_array_unref);
+  g_clear_pointer (&s->ctx.caps, hangar_domain_caps_free);
 }
 
 static gboolean
@@ -1654,6 +1681,7 @@ list_devices_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  s.ctx.caps = hangar_domain_caps_read (s.handle);
   nodes = device_nodes (s.devices);
   devices = g_ptr_array_new_with_free_func ((GDestroyNotify) hangar_device_free);
   for (guint i = 0; i < nodes->len; i++)
@@ -1711,6 +1739,7 @@ new_device_thread (GTask        *task,
     }
   if (data->kind == HANGAR_DEVICE_HOSTDEV)
     list_host_devices (&s.ctx, virDomainGetConnect (s.handle));
+  s.ctx.caps = hangar_domain_caps_read (s.handle);
   device = device_new (data->kind, NULL, 0, &s.ctx);
   session_clear (&s);
   g_task_return_pointer (task, device, (GDestroyNotify) hangar_device_free);

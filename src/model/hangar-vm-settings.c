@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hangar-config-util.h"
+#include "hangar-domain-caps.h"
 #include "hangar-error.h"
 #include "hangar-vm-builder.h"
 #include "hangar-vm-private.h"
@@ -151,41 +152,6 @@ firmware_of (xmlNodePtr os)
   return g_strdup ("efi");
 }
 
-/* Named CPU models the host can run, from the connection's domain capabilities. */
-static GStrv
-cpu_models (virDomainPtr handle)
-{
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  char *xml = virConnectGetDomainCapabilities (virDomainGetConnect (handle), NULL, NULL, NULL,
-                                               NULL, 0);
-  xmlDocPtr doc = xml != NULL ? xmlReadMemory (xml, (int) strlen (xml), NULL, NULL,
-                                               XML_PARSE_NONET) : NULL;
-  xmlNodePtr cpu = doc != NULL ? hangar_xml_child (xmlDocGetRootElement (doc), "cpu", FALSE) : NULL;
-
-  virResetLastError ();
-  for (xmlNodePtr mode = cpu != NULL ? cpu->children : NULL; mode != NULL; mode = mode->next)
-    {
-      g_autofree char *name = mode->type == XML_ELEMENT_NODE ? hangar_xml_get (mode, "@name")
-                                                             : NULL;
-
-      if (g_strcmp0 (name, "custom") != 0)
-        continue;
-      for (xmlNodePtr model = mode->children; model != NULL; model = model->next)
-        {
-          g_autofree char *usable = model->type == XML_ELEMENT_NODE
-                                    ? hangar_xml_get (model, "@usable") : NULL;
-          g_autofree char *text = usable != NULL ? hangar_xml_get (model, "") : NULL;
-
-          if (g_strcmp0 (usable, "yes") == 0 && text != NULL)
-            g_strv_builder_add (builder, text);
-        }
-    }
-  if (doc != NULL)
-    xmlFreeDoc (doc);
-  free (xml);
-  return g_strv_builder_end (builder);
-}
-
 /* What libvirt-gconfig has no getter for, from the XML tree. */
 static void
 read_extras (HangarVmSettings *s,
@@ -237,7 +203,11 @@ read_extras (HangarVmSettings *s,
         virResetLastError ();
       s->autostart = autostart != 0;
       s->active = virDomainIsActive (handle) == 1;
-      s->cpu_models = cpu_models (handle);
+      {
+        g_autoptr (HangarDomainCaps) caps = hangar_domain_caps_read (handle);
+
+        s->cpu_models = hangar_domain_caps_cpu_models (caps);
+      }
       virDomainFree (handle);
     }
 }

@@ -287,6 +287,25 @@ def step_xml(h):
     ok(f'Edit XML on; "<oops" appended and saved: {refused!r}; libvirt still has the old XML')
 
 
+def step_unsaved_close(h):
+    page(h, 'Overview')
+    set_field(h, 'Title', 'Not saved yet')
+    lc.keys('ctrl+q')
+    d = lc.wait_for('the "Save the hardware changes" question', lambda: alert(h), timeout=10)
+    question = d.name or ' '.join(lc.text_of(a) for a in lc.walk(d)
+                                   if a.getRole() == pyatspi.ROLE_LABEL)
+    lc.click(lc.wait_for('"Cancel"', lambda: named(d, 'Cancel', (pyatspi.ROLE_PUSH_BUTTON,))))
+    lc.wait_for('the question to go', lambda: alert(h) is None)
+    time.sleep(0.5)
+    if not lc.showing(h.frame):
+        raise Failure('the window closed although the user chose Cancel')
+    if status(h) != 'Unsaved changes.':
+        raise Failure(f'after Cancel the view says {status(h)!r}')
+    lc.click(named(h.frame, 'Revert', (pyatspi.ROLE_PUSH_BUTTON,)))
+    ok(f'Ctrl+Q with an unsaved title asks first ({question!r}); Cancel keeps the window and '
+       'the edit')
+
+
 def main():
     tap.configure(timed=True)
     proc = h = None
@@ -310,6 +329,8 @@ def main():
         step_remove(h, image)
         current = 'xml'
         step_xml(h)
+        current = 'unsaved close'
+        step_unsaved_close(h)
         current = 'quit'
         lc.step_quit(h)
         current = 'stderr'
