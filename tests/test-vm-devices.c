@@ -650,6 +650,39 @@ test_settings (Fixture      *f,
   g_assert_true (back->autostart);
   g_assert_cmpstr (back->boot_order[0], ==, "cdrom");
 
+  /* A name another VM has: refused, nothing saved (the title neither). */
+  {
+    g_autofree char *unchanged = saved_xml (f->vm);
+    g_autofree char *now = NULL;
+    g_autoptr (GString) copy = g_string_new (unchanged);
+    virDomainPtr handle = hangar_test_dup_handle (f->vm);
+    virDomainPtr other;
+    gsize start = strstr (copy->str, "<uuid>") - copy->str;
+    gsize end = strstr (copy->str, "</uuid>") + strlen ("</uuid>") - copy->str;
+
+    g_string_erase (copy, (gssize) start, (gssize) (end - start));
+    g_string_replace (copy, "<name>test</name>", "<name>taken</name>", 1);
+    other = virDomainDefineXML (virDomainGetConnect (handle), copy->str);
+    g_assert_nonnull (other);
+    g_free (back->name);
+    back->name = g_strdup ("taken");
+    g_free (back->title);
+    back->title = g_strdup ("Should not be saved");
+    g_assert_false (apply_settings (f->vm, back, &error));
+    g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+    g_test_message ("refused: %s", error->message);
+    g_clear_error (&error);
+    now = saved_xml (f->vm);
+    g_assert_cmpstr (now, ==, unchanged);
+    virDomainUndefine (other);
+    virDomainFree (other);
+    virDomainFree (handle);
+    g_free (back->name);
+    back->name = g_strdup ("test");
+    g_free (back->title);
+    back->title = NULL;
+  }
+
   /* And back to BIOS, no topology, the hypervisor's CPU, a direct kernel. */
   g_free (back->firmware);
   back->firmware = g_strdup ("bios");

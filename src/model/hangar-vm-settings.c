@@ -571,6 +571,23 @@ apply_settings_thread (GTask        *task,
                                _("A running VM cannot be renamed: shut it down first."));
       return;
     }
+  if (renamed && handle != NULL)
+    {
+      /* Before anything is saved: a taken name must change nothing. */
+      virDomainPtr other = virDomainLookupByName (virDomainGetConnect (handle), s->name);
+
+      virResetLastError ();
+      if (other != NULL)
+        {
+          virDomainFree (other);
+          g_object_unref (config);
+          virDomainFree (handle);
+          g_task_return_new_error (task, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                                   _("There is already a VM called “%s” on this connection."),
+                                   s->name);
+          return;
+        }
+    }
 
   old_current = gvir_config_domain_get_current_memory (config) / 1024;
   old_vcpus = (guint) gvir_config_domain_get_vcpus (config);
