@@ -108,6 +108,77 @@ test_names (void)
   g_assert_cmpstr (generic, ==, "vm");
 }
 
+static char *
+spec_xml (HangarVmSpec *spec,
+          gboolean      nat_network)
+{
+  GVirConfigDomain *config = hangar_vm_spec_to_config (spec, "/var/lib/hangar-test/disk", "qcow2",
+                                                       TRUE, nat_network);
+  char *xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (config));
+
+  g_object_unref (config);
+  return xml;
+}
+
+/* The wizard's network and firmware choices, as libvirt will read them. */
+static void
+test_network_firmware (void)
+{
+  HangarVmSpec spec;
+  g_autoptr (GError) error = NULL;
+  char *xml;
+
+  hangar_vm_spec_init (&spec);
+  spec.name = g_strdup ("net");
+  xml = spec_xml (&spec, FALSE);
+  g_assert_nonnull (strstr (xml, "<interface type=\"user\">"));
+  g_assert_null (strstr (xml, "firmware"));
+  g_free (xml);
+  xml = spec_xml (&spec, TRUE);   /* qemu:///system's usual */
+  g_assert_nonnull (strstr (xml, "<source network=\"default\"/>"));
+  g_free (xml);
+
+  spec.network = HANGAR_NETWORK_BRIDGE;
+  spec.network_source = g_strdup ("br0");
+  spec.pxe = TRUE;
+  spec.firmware = HANGAR_FIRMWARE_UEFI;
+  xml = spec_xml (&spec, TRUE);
+  g_assert_nonnull (strstr (xml, "<interface type=\"bridge\">"));
+  g_assert_nonnull (strstr (xml, "<source bridge=\"br0\"/>"));
+  /* Network boot first, then the disk. */
+  g_assert_nonnull (strstr (xml, "<boot dev=\"network\"/>"));
+  g_assert_true (strstr (xml, "<boot dev=\"network\"/>") < strstr (xml, "<boot dev=\"hd\"/>"));
+  g_assert_nonnull (strstr (xml, "<os firmware=\"efi\">"));
+  g_assert_nonnull (strstr (xml, "<feature enabled=\"no\" name=\"secure-boot\"/>"));
+  g_assert_null (strstr (xml, "<smm"));
+  g_free (xml);
+
+  spec.firmware = HANGAR_FIRMWARE_UEFI_SECURE;
+  spec.network = HANGAR_NETWORK_VIRTUAL;
+  g_free (spec.network_source);
+  spec.network_source = g_strdup ("lan");
+  xml = spec_xml (&spec, FALSE);
+  g_assert_nonnull (strstr (xml, "<source network=\"lan\"/>"));
+  g_assert_nonnull (strstr (xml, "<feature enabled=\"yes\" name=\"secure-boot\"/>"));
+  g_assert_nonnull (strstr (xml, "<smm/>"));
+  g_free (xml);
+
+  /* Names that are not one. */
+  g_assert_false (hangar_vm_network_check (HANGAR_NETWORK_BRIDGE, "", &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_false (hangar_vm_network_check (HANGAR_NETWORK_BRIDGE, "br0; reboot", &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_false (hangar_vm_network_check (HANGAR_NETWORK_BRIDGE, "a-very-long-bridge", &error));
+  g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_true (hangar_vm_network_check (HANGAR_NETWORK_VIRTUAL, "a-very-long-network-name",
+                                          &error));
+  g_assert_true (hangar_vm_network_check (HANGAR_NETWORK_USER, NULL, &error));
+  hangar_vm_spec_clear (&spec);
+}
+
 /* Every domain the wizard can make passes libvirt's schema, for a spread
  * of osinfo OSes and the wizard's choices. */
 static void
@@ -121,7 +192,7 @@ test_validate (void)
   guint validated = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
-    for (guint choice = 0; choice < 4; choice++)
+    for (guint choice = 0; choice < 6; choice++)
       {
         g_autoptr (OsinfoOs) os = ids[i] != NULL ? find_os (ids[i]) : NULL;
         g_autoptr (GError) error = NULL;
@@ -142,6 +213,19 @@ test_validate (void)
           spec.media_path = g_strdup ("/var/lib/hangar-test/install.iso");
         if (choice == 2)
           spec.firmware = HANGAR_FIRMWARE_UEFI;
+        /* 4: Secure Boot, a host bridge, network boot; 5: a virtual network. */
+        if (choice == 4)
+          {
+            spec.firmware = HANGAR_FIRMWARE_UEFI_SECURE;
+            spec.network = HANGAR_NETWORK_BRIDGE;
+            spec.network_source = g_strdup ("br0");
+            spec.pxe = TRUE;
+          }
+        if (choice == 5)
+          {
+            spec.network = HANGAR_NETWORK_VIRTUAL;
+            spec.network_source = g_strdup ("lan");
+          }
         config = hangar_vm_spec_to_config (&spec,
                                            choice == 3 ? NULL : "/var/lib/hangar-test/disk",
                                            choice == 1 ? "raw" : "qcow2",
@@ -157,7 +241,7 @@ test_validate (void)
         hangar_vm_spec_clear (&spec);
       }
   g_test_message ("%u domains validated", validated);
-  g_assert_cmpuint (validated, ==, G_N_ELEMENTS (ids) * 4);
+  g_assert_cmpuint (validated, ==, G_N_ELEMENTS (ids) * 6);
   g_unlink (file);
   g_rmdir (dir);
 }
@@ -516,6 +600,7 @@ main (int   argc,
   g_test_add_func ("/vm-builder/defaults", test_defaults);
   g_test_add_func ("/vm-builder/names", test_names);
   g_test_add_func ("/vm-builder/validate", test_validate);
+  g_test_add_func ("/vm-builder/network-firmware", test_network_firmware);
   g_test_add_data_func ("/vm-builder/media", os_db, test_media);
   g_test_add ("/vm-builder/create", Fixture, NULL, fixture_set_up, test_create, fixture_tear_down);
   g_test_add ("/vm-builder/create-refused", Fixture, NULL, fixture_set_up, test_create_refused,

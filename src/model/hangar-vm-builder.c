@@ -41,6 +41,39 @@ hangar_vm_spec_clear (HangarVmSpec *spec)
   g_clear_object (&spec->os);
   g_clear_pointer (&spec->import_path, g_free);
   g_clear_pointer (&spec->media_path, g_free);
+  g_clear_pointer (&spec->network_source, g_free);
+}
+
+gboolean
+hangar_vm_network_check (HangarNetwork   network,
+                         const char     *source,
+                         GError        **error)
+{
+  if (network != HANGAR_NETWORK_VIRTUAL && network != HANGAR_NETWORK_BRIDGE)
+    return TRUE;
+  if (source == NULL || *source == '\0')
+    {
+      g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                           network == HANGAR_NETWORK_BRIDGE
+                           ? _("Name the host bridge, such as br0.")
+                           : _("Name the virtual network, such as default."));
+      return FALSE;
+    }
+  for (const char *p = source; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '.' && *p != '-')
+      {
+        g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                             _("A network or bridge name has only letters, digits and "
+                               "“_ . -”."));
+        return FALSE;
+      }
+  if (network == HANGAR_NETWORK_BRIDGE && strlen (source) > 15)
+    {
+      g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                           _("A bridge name has at most 15 characters."));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* The entry of @list for x86_64 (or for all architectures), or NULL. */
@@ -330,14 +363,44 @@ hangar_vm_spec_to_config (const HangarVmSpec *spec,
   gvir_config_domain_os_set_os_type (os, GVIR_CONFIG_DOMAIN_OS_TYPE_HVM);
   gvir_config_domain_os_set_arch (os, "x86_64");
   gvir_config_domain_os_set_machine (os, "q35");
-  if (spec->firmware == HANGAR_FIRMWARE_UEFI)
+  if (spec->firmware != HANGAR_FIRMWARE_BIOS)
     gvir_config_domain_os_set_firmware (os, GVIR_CONFIG_DOMAIN_OS_FIRMWARE_EFI);
+  if (spec->pxe)
+    boot = g_list_append (boot, GINT_TO_POINTER (GVIR_CONFIG_DOMAIN_OS_BOOT_DEVICE_NETWORK));
   if (spec->media_path != NULL)
     boot = g_list_append (boot, GINT_TO_POINTER (GVIR_CONFIG_DOMAIN_OS_BOOT_DEVICE_CDROM));
   boot = g_list_append (boot, GINT_TO_POINTER (GVIR_CONFIG_DOMAIN_OS_BOOT_DEVICE_HD));
   gvir_config_domain_os_set_boot_devices (os, boot);
   g_list_free (boot);
   gvir_config_domain_set_os (domain, os);
+  if (spec->firmware != HANGAR_FIRMWARE_BIOS)
+    {
+      /* Plain UEFI says Secure Boot is off: without that, libvirt picks a
+       * secure-boot OVMF, which needs SMM (PLATFORM-NOTES: not every KVM
+       * host has it). With Secure Boot, SMM is asked for. */
+      gboolean secure = spec->firmware == HANGAR_FIRMWARE_UEFI_SECURE;
+      xmlDocPtr doc = hangar_config_read_tree (GVIR_CONFIG_OBJECT (domain));
+      xmlNodePtr root = xmlDocGetRootElement (doc);
+      xmlNodePtr list = hangar_xml_child (hangar_xml_child (root, "os", TRUE), "firmware", TRUE);
+
+      for (const char *const *name = (const char *const[]) { "enrolled-keys", "secure-boot", NULL };
+           *name != NULL; name++)
+        {
+          xmlNodePtr feature = xmlNewChild (list, NULL, BAD_CAST "feature", NULL);
+
+          xmlSetProp (feature, BAD_CAST "enabled", BAD_CAST (secure ? "yes" : "no"));
+          xmlSetProp (feature, BAD_CAST "name", BAD_CAST *name);
+        }
+      if (secure)
+        hangar_xml_child (hangar_xml_child (root, "features", TRUE), "smm", TRUE);
+      {
+        GVirConfigObject *rebuilt = hangar_config_rebuild (GVIR_CONFIG_OBJECT (domain), "domain",
+                                                           doc);
+
+        g_object_unref (domain);
+        domain = GVIR_CONFIG_DOMAIN (rebuilt);
+      }
+    }
 
   if (kvm)
     {
@@ -357,11 +420,19 @@ hangar_vm_spec_to_config (const HangarVmSpec *spec,
                                   GVIR_CONFIG_DOMAIN_DISK_BUS_SATA,
                                   spec->virtio_disk || disk_path == NULL ? "sda" : "sdb"));
 
-  if (nat_network)
+  if (spec->network == HANGAR_NETWORK_VIRTUAL ||
+      (spec->network == HANGAR_NETWORK_AUTO && nat_network))
     {
       nic = GVIR_CONFIG_DOMAIN_INTERFACE (gvir_config_domain_interface_network_new ());
       gvir_config_domain_interface_network_set_source (GVIR_CONFIG_DOMAIN_INTERFACE_NETWORK (nic),
-                                                       "default");
+                                                       spec->network == HANGAR_NETWORK_VIRTUAL
+                                                       ? spec->network_source : "default");
+    }
+  else if (spec->network == HANGAR_NETWORK_BRIDGE)
+    {
+      nic = GVIR_CONFIG_DOMAIN_INTERFACE (gvir_config_domain_interface_bridge_new ());
+      gvir_config_domain_interface_bridge_set_source (GVIR_CONFIG_DOMAIN_INTERFACE_BRIDGE (nic),
+                                                      spec->network_source);
     }
   else
     nic = GVIR_CONFIG_DOMAIN_INTERFACE (gvir_config_domain_interface_user_new ());
@@ -710,13 +781,21 @@ hangar_vm_create_async (HangarConnection    *connection,
                                _("“%s” is not connected."), hangar_connection_get_title (connection));
       return;
     }
-  if (!hangar_vm_name_check (spec->name, vms, &error))
+  if (!hangar_vm_name_check (spec->name, vms, &error) ||
+      !hangar_vm_network_check (spec->network, spec->network_source, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-
   kind = hangar_connection_get_kind (connection);
+  if (kind == HANGAR_CONNECTION_KIND_EMBEDDED &&
+      (spec->network == HANGAR_NETWORK_VIRTUAL || spec->network == HANGAR_NETWORK_BRIDGE))
+    {
+      g_task_return_new_error (task, HANGAR_ERROR, HANGAR_ERROR_UNSUPPORTED,
+                               _("Hangar’s own connection has only user-mode networking."));
+      return;
+    }
+
   data = g_new0 (CreateData, 1);
   data->gvir = g_object_ref (hangar_connection_get_gvir (connection));
   data->spec.name = g_strdup (spec->name);
@@ -727,6 +806,9 @@ hangar_vm_create_async (HangarConnection    *connection,
   data->spec.import_path = g_strdup (spec->import_path);
   data->spec.media_path = g_strdup (spec->media_path);
   data->spec.firmware = spec->firmware;
+  data->spec.network = spec->network;
+  data->spec.network_source = g_strdup (spec->network_source);
+  data->spec.pxe = spec->pxe;
   data->spec.virtio_disk = spec->virtio_disk;
   data->spec.virtio_net = spec->virtio_net;
   data->spec.virtio_gpu = spec->virtio_gpu;

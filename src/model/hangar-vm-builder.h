@@ -15,8 +15,17 @@ G_BEGIN_DECLS
 typedef enum
 {
   HANGAR_FIRMWARE_BIOS,
-  HANGAR_FIRMWARE_UEFI,
+  HANGAR_FIRMWARE_UEFI,           /* Secure Boot off, said explicitly */
+  HANGAR_FIRMWARE_UEFI_SECURE,    /* Secure Boot with Microsoft's keys; needs SMM */
 } HangarFirmware;
+
+typedef enum
+{
+  HANGAR_NETWORK_AUTO,     /* the connection's usual: NAT "default" on system, else user-mode */
+  HANGAR_NETWORK_USER,     /* QEMU's user-mode networking */
+  HANGAR_NETWORK_VIRTUAL,  /* a libvirt virtual network, named network_source */
+  HANGAR_NETWORK_BRIDGE,   /* a host bridge, named network_source */
+} HangarNetwork;
 
 typedef struct
 {
@@ -29,6 +38,9 @@ typedef struct
   char           *media_path;    /* install ISO, or NULL */
   HangarFirmware  firmware;
   gboolean        uefi_only;     /* the OS supports nothing else */
+  HangarNetwork   network;
+  char           *network_source; /* VIRTUAL: network name; BRIDGE: bridge name */
+  gboolean        pxe;           /* boot from the network first */
   gboolean        virtio_disk;
   gboolean        virtio_net;
   gboolean        virtio_gpu;
@@ -101,5 +113,11 @@ OsinfoOs         *hangar_media_identify_finish (HangarOsDb    *db,
  * "vdi", …), never guessed from its name. Blocking: call from a thread. */
 char             *hangar_disk_image_format   (const char   *path,
                                               GError      **error);
+
+/* Checks a bridge or virtual network name (letters, digits, "_ . -";
+ * bridges at most 15 characters, the kernel's limit). */
+gboolean          hangar_vm_network_check    (HangarNetwork   network,
+                                              const char     *source,
+                                              GError        **error);
 
 G_END_DECLS
