@@ -23,6 +23,10 @@ struct _HangarNewVmDialog
   GtkToggleButton      *source_iso;
   GtkToggleButton      *source_import;
   GtkToggleButton      *source_manual;
+  GtkToggleButton      *source_pxe;
+  GtkComboBoxText      *network_combo;
+  GtkWidget            *network_source_label;
+  GtkEntry             *network_source_entry;
   GtkFileChooser       *iso_chooser;
   GtkFileChooser       *import_chooser;
   GtkLabel             *source_status;
@@ -106,9 +110,14 @@ apply_os (HangarNewVmDialog *self,
   gtk_spin_button_set_value (self->memory_spin, (double) self->spec.memory_mib);
   gtk_spin_button_set_value (self->vcpus_spin, self->spec.vcpus);
   gtk_spin_button_set_value (self->disk_spin, (double) self->spec.disk_gib);
+  /* An OS that runs only on UEFI is not offered BIOS. */
+  gtk_combo_box_text_remove_all (self->firmware_combo);
+  if (!self->spec.uefi_only)
+    gtk_combo_box_text_append (self->firmware_combo, "bios", _("BIOS"));
+  gtk_combo_box_text_append (self->firmware_combo, "uefi", _("UEFI"));
+  gtk_combo_box_text_append (self->firmware_combo, "uefi-secure", _("UEFI with Secure Boot"));
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->firmware_combo),
-                               self->spec.firmware == HANGAR_FIRMWARE_UEFI ? "uefi" : "bios");
-  gtk_widget_set_sensitive (GTK_WIDGET (self->firmware_combo), !self->spec.uefi_only);
+                               self->spec.firmware == HANGAR_FIRMWARE_BIOS ? "bios" : "uefi");
   if (!self->name_edited)
     {
       g_autofree char *suggested =
@@ -358,6 +367,66 @@ on_resources_changed (HangarNewVmDialog *self)
   set_status (self->resources_status, text->str, warn);
 }
 
+static HangarNetwork
+chosen_network (HangarNewVmDialog *self)
+{
+  const char *id = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->network_combo));
+
+  if (g_strcmp0 (id, "virtual") == 0)
+    return HANGAR_NETWORK_VIRTUAL;
+  if (g_strcmp0 (id, "bridge") == 0)
+    return HANGAR_NETWORK_BRIDGE;
+  return HANGAR_NETWORK_USER;
+}
+
+/* The networks the chosen connection can give a VM: only user-mode on
+ * Hangar's own; the "default" NAT network first on qemu:///system. */
+static void
+fill_networks (HangarNewVmDialog *self)
+{
+  HangarConnection *c = chosen_connection (self);
+  HangarConnectionKind kind = c != NULL ? hangar_connection_get_kind (c)
+                                        : HANGAR_CONNECTION_KIND_EMBEDDED;
+  g_autofree char *was = g_strdup (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->network_combo)));
+
+  gtk_combo_box_text_remove_all (self->network_combo);
+  if (kind != HANGAR_CONNECTION_KIND_EMBEDDED)
+    gtk_combo_box_text_append (self->network_combo, "virtual", _("Virtual network (NAT)"));
+  gtk_combo_box_text_append (self->network_combo, "user", _("User-mode networking (no set-up)"));
+  if (kind != HANGAR_CONNECTION_KIND_EMBEDDED)
+    gtk_combo_box_text_append (self->network_combo, "bridge", _("Host bridge"));
+  if (was == NULL || !gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->network_combo), was))
+    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->network_combo),
+                                 kind == HANGAR_CONNECTION_KIND_SYSTEM ? "virtual" : "user");
+}
+
+static void
+on_network_changed (HangarNewVmDialog *self)
+{
+  HangarNetwork network = chosen_network (self);
+  gboolean named = network == HANGAR_NETWORK_VIRTUAL || network == HANGAR_NETWORK_BRIDGE;
+
+  gtk_widget_set_visible (self->network_source_label, named);
+  gtk_widget_set_visible (GTK_WIDGET (self->network_source_entry), named);
+  gtk_label_set_text_with_mnemonic (GTK_LABEL (self->network_source_label),
+                                    network == HANGAR_NETWORK_BRIDGE ? _("_Bridge")
+                                                                     : _("Network _name"));
+  gtk_entry_set_placeholder_text (self->network_source_entry,
+                                  network == HANGAR_NETWORK_BRIDGE ? "br0" : "default");
+  update_page (self);
+}
+
+/* The name typed, or the placeholder for a virtual network ("default"). */
+static const char *
+network_source (HangarNewVmDialog *self)
+{
+  const char *text = gtk_entry_get_text (self->network_source_entry);
+
+  if (*text == '\0' && chosen_network (self) == HANGAR_NETWORK_VIRTUAL)
+    return "default";
+  return text;
+}
+
 static gboolean
 name_ok (HangarNewVmDialog *self)
 {
@@ -370,7 +439,8 @@ name_ok (HangarNewVmDialog *self)
       set_status (self->finish_status, _("No connection to create the VM on is open."), TRUE);
       return FALSE;
     }
-  if (!hangar_vm_name_check (name, hangar_connection_get_vms (c), &error))
+  if (!hangar_vm_name_check (name, hangar_connection_get_vms (c), &error) ||
+      !hangar_vm_network_check (chosen_network (self), network_source (self), &error))
     {
       set_status (self->finish_status, error->message, TRUE);
       return FALSE;
@@ -390,6 +460,7 @@ on_name_changed (HangarNewVmDialog *self)
 static void
 on_connection_changed (HangarNewVmDialog *self)
 {
+  fill_networks (self);
   update_page (self);
 }
 
@@ -471,8 +542,11 @@ update_page (HangarNewVmDialog *self)
                                    gtk_spin_button_get_value_as_int (self->memory_spin),
                                    gtk_spin_button_get_value_as_int (self->vcpus_spin),
                                    gtk_spin_button_get_value_as_int (self->disk_spin),
-                                   self->spec.media_path != NULL ? _(", installing from the ISO")
-                                                                 : "");
+                                   gtk_toggle_button_get_active (self->source_pxe)
+                                   ? _(", booting from the network (PXE)")
+                                   : gtk_toggle_button_get_active (self->source_iso) &&
+                                     self->spec.media_path != NULL
+                                   ? _(", installing from the ISO") : "");
       gtk_label_set_text (self->summary_label, summary);
     }
 }
@@ -517,8 +591,16 @@ create (HangarNewVmDialog *self)
   spec.import_path = gtk_toggle_button_get_active (self->source_import) ? self->spec.import_path
                                                                         : NULL;
   spec.media_path = gtk_toggle_button_get_active (self->source_iso) ? self->spec.media_path : NULL;
-  spec.firmware = g_strcmp0 (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->firmware_combo)),
-                             "uefi") == 0 ? HANGAR_FIRMWARE_UEFI : HANGAR_FIRMWARE_BIOS;
+  {
+    const char *firmware = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->firmware_combo));
+
+    spec.firmware = g_strcmp0 (firmware, "uefi-secure") == 0 ? HANGAR_FIRMWARE_UEFI_SECURE
+                    : g_strcmp0 (firmware, "uefi") == 0 ? HANGAR_FIRMWARE_UEFI
+                    : HANGAR_FIRMWARE_BIOS;
+  }
+  spec.network = chosen_network (self);
+  spec.network_source = (char *) network_source (self);
+  spec.pxe = gtk_toggle_button_get_active (self->source_pxe);
   self->creating = TRUE;
   set_status (self->finish_status, _("Creating the disk and the VM…"), FALSE);
   gtk_widget_show (GTK_WIDGET (self->spinner));
@@ -666,6 +748,10 @@ hangar_new_vm_dialog_class_init (HangarNewVmDialogClass *klass)
   BIND (source_iso);
   BIND (source_import);
   BIND (source_manual);
+  BIND (source_pxe);
+  BIND (network_combo);
+  BIND (network_source_label);
+  BIND (network_source_entry);
   BIND (iso_chooser);
   BIND (import_chooser);
   BIND (source_status);
@@ -695,6 +781,7 @@ hangar_new_vm_dialog_class_init (HangarNewVmDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_resources_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_name_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_connection_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_network_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_next);
   gtk_widget_class_bind_template_callback (widget_class, on_back);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel);

@@ -154,6 +154,33 @@ def step_names(d):
        'inline with the reason; Create unavailable')
 
 
+def choose(d, combo_name, item_name):
+    combo = named(d, combo_name, (pyatspi.ROLE_COMBO_BOX,))
+    lc.click(combo)
+    item = lc.wait_for(f'the "{item_name}" item',
+                       lambda: named(combo, item_name, (pyatspi.ROLE_MENU_ITEM,)))
+    lc.click(item)
+    lc.wait_for('the menu to close', lambda: not lc.showing(item))
+
+
+def step_network_firmware(d):
+    set_field(d, 'Name', NAME, (pyatspi.ROLE_TEXT,))
+    choose(d, 'Network', 'Host bridge')
+    create = named(d, 'Create', (pyatspi.ROLE_PUSH_BUTTON,))
+    set_field(d, 'Bridge or network name', 'br0;reboot', (pyatspi.ROLE_TEXT,))
+    message = lc.wait_for('the bridge name refused',
+                          lambda: 'letters, digits' in (label(d, 'Name status') or '') and
+                          label(d, 'Name status'), timeout=5)
+    if lc.has(lc.fresh(create), pyatspi.STATE_SENSITIVE):
+        raise Failure('Create is available with the bridge "br0;reboot"')
+    set_field(d, 'Bridge or network name', 'br0', (pyatspi.ROLE_TEXT,))
+    lc.wait_for('Create available again', lambda: lc.has(lc.fresh(create),
+                                                          pyatspi.STATE_SENSITIVE), timeout=5)
+    choose(d, 'Firmware', 'UEFI with Secure Boot')
+    ok(f'Network "Host bridge": "br0;reboot" refused inline ({message!r}), "br0" taken; '
+       'firmware "UEFI with Secure Boot"')
+
+
 def step_create(h, d):
     set_field(d, 'Name', NAME, (pyatspi.ROLE_TEXT,))
     time.sleep(0.3)
@@ -183,6 +210,34 @@ def step_libvirt(h, iso):
         raise Failure(f'the VM page lists {details!r}, without the ISO')
     lc.screenshot('new-vm-created.png')
     ok(f'the image is a 2 GiB qcow2 for qemu-img; the VM page lists it and the ISO: {details!r}')
+
+
+def step_xml(h):
+    """libvirt's XML of the new VM, on its Hardware → XML page."""
+    lc.click(lc.wait_for('the "Hardware" tab',
+                         lambda: lc.find(h.frame, pyatspi.ROLE_RADIO_BUTTON, 'Hardware') or
+                         lc.find(h.frame, pyatspi.ROLE_TOGGLE_BUTTON, 'Hardware')))
+
+    def overview_row():
+        for acc in lc.walk(h.frame):
+            if acc.getRole() == pyatspi.ROLE_LABEL and lc.text_of(acc) == 'Overview' and \
+                    acc.parent is not None and acc.parent.getRole() == pyatspi.ROLE_LIST_ITEM:
+                return acc
+        return None
+    # XML is the last page, below the fold of a long device list: End gets there.
+    lc.click(lc.wait_for('the "Overview" page', overview_row))
+    lc.keys('End')
+
+    def xml():
+        view = named(h.frame, 'Domain XML', (pyatspi.ROLE_TEXT,))
+        return lc.text_of(view) if view is not None else ''
+    wanted = ["<interface type='bridge'>", "<source bridge='br0'/>", "<os firmware='efi'>",
+              "<feature enabled='yes' name='secure-boot'/>", '<smm']
+    text = lc.wait_for('the XML with the bridge and Secure Boot',
+                       lambda: all(w in xml() for w in wanted) and xml(), timeout=10)
+    lc.screenshot('new-vm-xml.png')
+    ok('libvirt has the VM on bridge br0 with UEFI and Secure Boot (SMM on): ' +
+       ', '.join(w for w in wanted if w in text))
 
 
 # ---------------------------------------------------------------------------
@@ -358,10 +413,14 @@ def main():
         step_os_and_resources(d)
         current = 'names'
         step_names(d)
+        current = 'network and firmware'
+        step_network_firmware(d)
         current = 'create'
         step_create(h, d)
         current = 'libvirt'
         step_libvirt(h, iso)
+        current = 'xml'
+        step_xml(h)
         current = 'quit'
         lc.step_quit(h)
         current = 'stderr'
