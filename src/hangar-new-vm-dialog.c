@@ -27,6 +27,7 @@ struct _HangarNewVmDialog
   GtkComboBoxText      *network_combo;
   GtkWidget            *network_source_label;
   GtkEntry             *network_source_entry;
+  GtkToggleButton      *customize_check;
   GtkFileChooser       *iso_chooser;
   GtkFileChooser       *import_chooser;
   GtkLabel             *source_status;
@@ -570,7 +571,8 @@ on_created (GObject      *source,
       update_page (self);
       return;
     }
-  g_signal_emit (self, signals[SIGNAL_VM_CREATED], 0, source, name);
+  g_signal_emit (self, signals[SIGNAL_VM_CREATED], 0, source, name,
+                 gtk_toggle_button_get_active (self->customize_check));
   gtk_widget_destroy (GTK_WIDGET (self));
 }
 
@@ -738,7 +740,7 @@ hangar_new_vm_dialog_class_init (HangarNewVmDialogClass *klass)
 
   signals[SIGNAL_VM_CREATED] =
     g_signal_new ("vm-created", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 2, HANGAR_TYPE_CONNECTION, G_TYPE_STRING);
+                  NULL, G_TYPE_NONE, 3, HANGAR_TYPE_CONNECTION, G_TYPE_STRING, G_TYPE_BOOLEAN);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/hangarvm/Hangar/ui/new-vm-dialog.ui");
@@ -752,6 +754,7 @@ hangar_new_vm_dialog_class_init (HangarNewVmDialogClass *klass)
   BIND (network_combo);
   BIND (network_source_label);
   BIND (network_source_entry);
+  BIND (customize_check);
   BIND (iso_chooser);
   BIND (import_chooser);
   BIND (source_status);

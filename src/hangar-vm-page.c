@@ -508,6 +508,14 @@ hangar_vm_page_show_console (HangarVmPage *self)
   gtk_stack_set_visible_child_name (self->view_stack, "console");
 }
 
+void
+hangar_vm_page_show_hardware (HangarVmPage *self)
+{
+  g_return_if_fail (HANGAR_IS_VM_PAGE (self));
+
+  gtk_stack_set_visible_child_name (self->view_stack, "hardware");
+}
+
 static void
 on_view_changed (HangarVmPage *self)
 {

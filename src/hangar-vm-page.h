@@ -17,6 +17,8 @@ HangarVm  *hangar_vm_page_get_vm (HangarVmPage *self);
 /* The vm.* actions, for the window to offer their accelerators everywhere. */
 GActionGroup *hangar_vm_page_get_actions (HangarVmPage *self);
 void       hangar_vm_page_show_console (HangarVmPage *self);
+/* The Hardware view, e.g. to customize a new VM before its first start. */
+void       hangar_vm_page_show_hardware (HangarVmPage *self);
 void       hangar_vm_page_set_connection_title (HangarVmPage *self,
                                                 const char   *title);
 

@@ -373,6 +373,7 @@ typedef struct
   HangarConnection *connection;
   char             *name;
   guint             tries;
+  gboolean          customize;  /* show its hardware, start nothing */
 } NewVm;
 
 static void
@@ -404,6 +405,16 @@ start_new_vm (gpointer user_data)
 
   if (vm == NULL)
     return ++n->tries < 100 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  if (n->customize)
+    {
+      /* "Customize before install": the hardware first; Start begins it. */
+      hangar_window_select_vm_by_name (n->self, n->name, FALSE);
+      hangar_vm_page_show_hardware (n->self->vm_page);
+      hangar_window_show_notice (n->self, GTK_MESSAGE_INFO,
+                                 _("Change the new VM’s hardware as you need, then press Start "
+                                   "to begin the installation."));
+      return G_SOURCE_REMOVE;
+    }
   /* libvirt's test driver has no consoles to show. */
   hangar_window_select_vm_by_name (n->self, n->name,
                                    hangar_connection_get_kind (n->connection) !=
@@ -415,10 +426,12 @@ start_new_vm (gpointer user_data)
 static void
 on_vm_created (HangarWindow     *self,
                HangarConnection *connection,
-               const char       *name)
+               const char       *name,
+               gboolean          customize)
 {
   NewVm *n = g_new0 (NewVm, 1);
 
+  n->customize = customize;
   n->self = g_object_ref (self);
   n->connection = g_object_ref (connection);
   n->name = g_strdup (name);

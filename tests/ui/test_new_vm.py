@@ -177,8 +177,12 @@ def step_network_firmware(d):
     lc.wait_for('Create available again', lambda: lc.has(lc.fresh(create),
                                                           pyatspi.STATE_SENSITIVE), timeout=5)
     choose(d, 'Firmware', 'UEFI with Secure Boot')
+    customize = lc.wait_for('the "Customize before install" box',
+                            lambda: next((a for a in lc.find_all(d, pyatspi.ROLE_CHECK_BOX)
+                                          if (a.name or '').startswith('Customize')), None))
+    lc.click(customize)
     ok(f'Network "Host bridge": "br0;reboot" refused inline ({message!r}), "br0" taken; '
-       'firmware "UEFI with Secure Boot"')
+       'firmware "UEFI with Secure Boot"; "Customize before install" ticked')
 
 
 def step_create(h, d):
@@ -187,12 +191,22 @@ def step_create(h, d):
     lc.screenshot('new-vm-finish.png', d)
     lc.click(named(d, 'Create', (pyatspi.ROLE_PUSH_BUTTON,)))
     lc.wait_for('the wizard to close', lambda: wizard(h) is None, timeout=60)
+    # Customized: defined, shut off, its Hardware view in front; Start begins it.
+    lc.wait_for(f'"{NAME}" shut off in the sidebar',
+                lambda: any(t.startswith(f'{NAME}\nShut off') for t in h.row_texts()),
+                timeout=20)
+    lc.wait_for('the Hardware view', lambda: named(h.frame, 'Add Hardware…',
+                                                  (pyatspi.ROLE_PUSH_BUTTON,)), timeout=10)
+    lc.screenshot('new-vm-customize.png')
+    lc.VM = NAME
+    lc.click(lc.wait_for('"Start"', lambda: h.button('Start')))
     row = lc.wait_for(f'"{NAME}" running in the sidebar',
                       lambda: next((t for t in h.row_texts()
                                     if t.startswith(f'{NAME}\nRunning')), None), timeout=20)
     if 'Debian 11' not in row:
         raise Failure(f'the row reads {row!r}: no OS name from the libosinfo metadata')
-    ok(f'Create: the wizard closes, "{NAME}" is on the test driver and running: {row!r}')
+    ok(f'Create: the wizard closes, "{NAME}" is on the test driver, shut off with its Hardware '
+       f'view shown; Start: running: {row!r}')
 
 
 def step_libvirt(h, iso):
@@ -202,6 +216,9 @@ def step_libvirt(h, iso):
     if info.get('format') != 'qcow2' or info.get('virtual-size') != 2 * 1024 ** 3:
         raise Failure(f'{image}: {info}')
     lc.VM = NAME
+    lc.click(lc.wait_for('the "Details" tab',
+                         lambda: lc.find(h.frame, pyatspi.ROLE_RADIO_BUTTON, 'Details') or
+                         lc.find(h.frame, pyatspi.ROLE_TOGGLE_BUTTON, 'Details')))
     details = lc.wait_for('the Details page disks',
                           lambda: next((lc.text_of(a) for a in lc.find_all(h.frame,
                                                                            pyatspi.ROLE_LABEL)
