@@ -523,8 +523,10 @@ update_page (HangarNewVmDialog *self)
   if (self->page == 3)
     {
       g_autofree char *dir = hangar_vm_images_dir ();
-      g_autofree char *text = g_strdup_printf (_("A new qcow2 image in %s; its space is used "
-                                                 "as the VM writes."), dir);
+      g_autofree char *text = g_strdup_printf (_("A new qcow2 image, in %s on Hangar’s own "
+                                                 "connection and in the “default” storage pool "
+                                                 "on others (made when missing); its space is "
+                                                 "used as the VM writes."), dir);
 
       set_status (self->storage_status, text, FALSE);
     }

@@ -31,6 +31,7 @@
 #include "hangar-connection.h"
 #include "hangar-embedded.h"
 #include "hangar-error.h"
+#include "hangar-storage-pool.h"
 #include "hangar-vm-device.h"
 #include "hangar-test-util.h"
 #include "hangar-vm.h"
@@ -1240,6 +1241,150 @@ test_session_events (void)
   g_test_trap_assert_passed ();
 }
 
+/* ------------------------------------------------------------------ */
+/* New disks in a storage pool                                         */
+
+static char *
+create_vm (HangarConnection *connection,
+           const char       *name,
+           guint64           memory_mib,
+           GError          **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  HangarVmSpec spec;
+  char *created;
+
+  hangar_vm_spec_init (&spec);
+  spec.name = g_strdup (name);
+  spec.memory_mib = memory_mib;
+  spec.vcpus = 1;
+  spec.disk_gib = 1;
+  hangar_vm_create_async (connection, &spec, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 60000);
+  created = hangar_vm_create_finish (connection, result, error);
+  hangar_vm_spec_clear (&spec);
+  return created;
+}
+
+static void
+child_session_pool (const char *uri)
+{
+  g_autoptr (HangarConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *pool_xml = NULL;
+  g_autofree char *pool_path = hangar_pool_default_path (TRUE);
+  g_autofree char *vol_path = NULL;
+  g_autofree char *domain_xml = NULL;
+  virConnectPtr conn;
+  virStoragePoolPtr pool;
+  virStorageVolPtr vol;
+  virStorageVolInfo info;
+  virDomainPtr dom;
+  int autostart = 0;
+
+  connection = open_connection (uri, HANGAR_CONNECTION_KIND_SESSION);
+  conn = virConnectOpen (uri);
+  g_assert_nonnull (conn);
+  /* A fresh session daemon: no "default" pool yet. */
+  g_assert_null (virStoragePoolLookupByName (conn, "default"));
+  virResetLastError ();
+
+  name = create_vm (connection, "hangar-pool", 128, &error);
+  hangar_assert_ok (name != NULL, error);
+
+  /* The pool was made where a session's belongs, started and autostarted. */
+  pool = virStoragePoolLookupByName (conn, "default");
+  g_assert_nonnull (pool);
+  g_assert_cmpint (virStoragePoolIsActive (pool), ==, 1);
+  g_assert_cmpint (virStoragePoolGetAutostart (pool, &autostart), ==, 0);
+  g_assert_true (autostart);
+  pool_xml = virStoragePoolGetXMLDesc (pool, 0);
+  g_assert_nonnull (strstr (pool_xml, pool_path));
+  g_assert_true (g_file_test (pool_path, G_FILE_TEST_IS_DIR));
+
+  /* The VM's disk is a 1 GiB qcow2 volume in it. */
+  vol = virStorageVolLookupByName (pool, "hangar-pool.qcow2");
+  g_assert_nonnull (vol);
+  g_assert_cmpint (virStorageVolGetInfo (vol, &info), ==, 0);
+  g_assert_cmpuint (info.capacity, ==, G_GUINT64_CONSTANT (1) << 30);
+  vol_path = virStorageVolGetPath (vol);
+  dom = virDomainLookupByName (conn, "hangar-pool");
+  g_assert_nonnull (dom);
+  domain_xml = virDomainGetXMLDesc (dom, 0);
+  g_assert_nonnull (strstr (domain_xml, vol_path));
+  g_assert_nonnull (strstr (domain_xml, "type='qcow2'"));
+  note ("the new VM's disk: %s in the default pool (%s)", vol_path, pool_path);
+
+  /* libvirt refuses the VM (no memory): the volume made for it goes. */
+  g_clear_pointer (&name, g_free);
+  name = create_vm (connection, "hangar-pool2", 0, &error);
+  g_assert_null (name);
+  g_assert_nonnull (error);
+  note ("refused: %s", error->message);
+  g_clear_error (&error);
+  g_assert_null (virStorageVolLookupByName (pool, "hangar-pool2.qcow2"));
+  virResetLastError ();
+  g_assert_null (virDomainLookupByName (conn, "hangar-pool2"));
+  virResetLastError ();
+
+  /* A volume of that name exists already: never overwritten, no VM. */
+  {
+    virStorageVolPtr other = virStorageVolCreateXML (pool,
+      "<volume><name>hangar-pool3.qcow2</name><capacity>1048576</capacity>"
+      "<target><format type='raw'/></target></volume>", 0);
+
+    g_assert_nonnull (other);
+    name = create_vm (connection, "hangar-pool3", 128, &error);
+    g_assert_null (name);
+    g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+    note ("refused: %s", error->message);
+    g_clear_error (&error);
+    g_assert_cmpint (virStorageVolGetInfo (other, &info), ==, 0);
+    g_assert_cmpuint (info.capacity, ==, 1048576);
+    g_assert_null (virDomainLookupByName (conn, "hangar-pool3"));
+    virResetLastError ();
+    virStorageVolDelete (other, 0);
+    virStorageVolFree (other);
+  }
+
+  virDomainUndefine (dom);
+  virDomainFree (dom);
+  virStorageVolDelete (vol, 0);
+  virStorageVolFree (vol);
+  virStoragePoolFree (pool);
+  virConnectClose (conn);
+  hangar_connection_close (connection);
+}
+
+static void
+test_session_pool (void)
+{
+  SessionDaemon daemon = { NULL, };
+  g_autofree char *data = NULL;
+
+  if (g_test_subprocess ())
+    {
+      child_session_pool (g_getenv (ENV_SESSION_URI));
+      return;
+    }
+
+  session_daemon_start (&daemon);
+  /* The client's data folder is where the session's pool goes; the daemon
+   * (which makes the folder) runs as another user here, so it owns it. */
+  data = g_build_filename (daemon.dir, "data", NULL);
+  g_assert_cmpint (g_mkdir (data, 0700), ==, 0);
+  if (daemon.uid != getuid ())
+    chown_tree (data, daemon.uid);
+  g_setenv (ENV_SESSION_URI, daemon.uri, TRUE);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  run_child (NULL);
+  g_unsetenv (ENV_SESSION_URI);
+  g_unsetenv ("XDG_DATA_HOME");
+  session_daemon_stop (&daemon);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1251,6 +1396,7 @@ main (int   argc,
   g_test_add_func ("/vm/embedded/reopen", test_embedded_reopen);
   g_test_add_func ("/vm/embedded/cdrom", test_embedded_cdrom);
   g_test_add_func ("/vm/session/events", test_session_events);
+  g_test_add_func ("/vm/session/pool", test_session_pool);
 
   return g_test_run ();
 }

@@ -13,6 +13,7 @@
 
 #include "hangar-config-util.h"
 #include "hangar-error.h"
+#include "hangar-storage-pool.h"
 #include "hangar-vm-builder.h"
 #include "hangar-vm.h"
 
@@ -604,6 +605,7 @@ typedef struct
   GVirConnection *gvir;
   HangarVmSpec    spec;
   gboolean        embedded_images;
+  gboolean        session;   /* a pool made for it goes under the user's data */
   gboolean        kvm;
   gboolean        nat_network;
   GPtrArray      *taken;  /* names of the connection's VMs */
@@ -658,6 +660,7 @@ create_thread (GTask        *task,
   g_autofree char *created = NULL;
   g_autoptr (GVirConfigDomain) config = NULL;
   g_autoptr (GVirDomain) domain = NULL;
+  virStorageVolPtr volume = NULL;  /* a volume made for this VM */
 
   for (guint i = 0; i < data->taken->len; i++)
     if (g_strcmp0 (g_ptr_array_index (data->taken, i), spec->name) == 0)
@@ -677,6 +680,23 @@ create_thread (GTask        *task,
         }
       disk_path = g_strdup (spec->import_path);
     }
+  else if (spec->disk_gib > 0 && !data->embedded_images)
+    {
+      /* Connections with storage pools: a volume in the "default" pool. */
+      virConnectPtr conn = NULL;
+      g_autofree char *file = g_strdup_printf ("%s.qcow2", spec->name);
+
+      g_object_get (data->gvir, "handle", &conn, NULL);
+      volume = hangar_pool_create_volume (conn, data->session, file, spec->disk_gib, &error);
+      virConnectClose (conn);
+      if (volume == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      disk_path = virStorageVolGetPath (volume);
+      disk_format = g_strdup ("qcow2");
+    }
   else if (spec->disk_gib > 0)
     {
       g_autofree char *dir = hangar_vm_images_dir ();
@@ -684,14 +704,6 @@ create_thread (GTask        *task,
       g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT "G", spec->disk_gib);
       const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "--", NULL, size, NULL };
 
-      if (!data->embedded_images)
-        {
-          g_task_return_new_error (task, HANGAR_ERROR, HANGAR_ERROR_UNSUPPORTED,
-                                   _("New disks on this connection need its storage pools, "
-                                     "which Hangar does not use yet: choose an existing "
-                                     "image."));
-          return;
-        }
       if (g_mkdir_with_parents (dir, 0700) < 0)
         {
           int saved = errno;
@@ -734,6 +746,12 @@ create_thread (GTask        *task,
       /* Only the image this call made goes; never one the user chose. */
       if (created != NULL)
         g_unlink (created);
+      if (volume != NULL)
+        {
+          virStorageVolDelete (volume, 0);
+          virStorageVolFree (volume);
+          volume = NULL;
+        }
       if (herror->code == HANGAR_ERROR_FAILED && error != NULL)
         {
           g_clear_error (&herror);
@@ -743,6 +761,8 @@ create_thread (GTask        *task,
       g_task_return_error (task, herror);
       return;
     }
+  if (volume != NULL)
+    virStorageVolFree (volume);
   g_task_return_pointer (task, g_strdup (spec->name), g_free);
 }
 
@@ -814,6 +834,7 @@ hangar_vm_create_async (HangarConnection    *connection,
   data->spec.virtio_gpu = spec->virtio_gpu;
   data->embedded_images = kind == HANGAR_CONNECTION_KIND_EMBEDDED ||
                           kind == HANGAR_CONNECTION_KIND_TEST;
+  data->session = kind == HANGAR_CONNECTION_KIND_SESSION;
   data->kvm = connection_is_local (connection) ? hangar_host_kvm_usable () : TRUE;
   data->nat_network = kind == HANGAR_CONNECTION_KIND_SYSTEM;
   data->taken = g_ptr_array_new_with_free_func (g_free);
