@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hangar-config-util.h"
+#include "hangar-disk-image.h"
 #include "hangar-error.h"
 #include "hangar-storage-pool.h"
 #include "hangar-vm-builder.h"
@@ -620,32 +621,6 @@ create_data_free (CreateData *data)
   g_free (data);
 }
 
-static gboolean
-check_free_space (const char  *dir,
-                  guint64      needed,
-                  GError     **error)
-{
-  g_autoptr (GFile) file = g_file_new_for_path (dir);
-  g_autoptr (GFileInfo) info = g_file_query_filesystem_info (file,
-                                                             G_FILE_ATTRIBUTE_FILESYSTEM_FREE,
-                                                             NULL, error);
-  guint64 free_bytes;
-
-  if (info == NULL)
-    return FALSE;
-  free_bytes = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
-  if (free_bytes < needed)
-    {
-      g_autofree char *want = g_format_size (needed);
-      g_autofree char *have = g_format_size (free_bytes);
-
-      g_set_error (error, HANGAR_ERROR, HANGAR_ERROR_IO,
-                   _("The disk needs %s but %s has only %s free."), want, dir, have);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 create_thread (GTask        *task,
                gpointer      source_object,
@@ -701,35 +676,10 @@ create_thread (GTask        *task,
     {
       g_autofree char *dir = hangar_vm_images_dir ();
       g_autofree char *file = g_strdup_printf ("%s.qcow2", spec->name);
-      g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT "G", spec->disk_gib);
-      const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "--", NULL, size, NULL };
 
-      if (g_mkdir_with_parents (dir, 0700) < 0)
-        {
-          int saved = errno;
-
-          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                                   _("Could not make the folder %s: %s"), dir,
-                                   g_strerror (saved));
-          return;
-        }
-      if (!check_free_space (dir, spec->disk_gib * GIB, &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
       disk_path = g_build_filename (dir, file, NULL);
-      if (g_file_test (disk_path, G_FILE_TEST_EXISTS))
+      if (!hangar_disk_image_create (disk_path, spec->disk_gib, &error))
         {
-          g_task_return_new_error (task, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
-                                   _("%s exists already; Hangar never overwrites a disk "
-                                     "image. Choose another name."), disk_path);
-          return;
-        }
-      argv[6] = disk_path;
-      if (!run_qemu_img (argv, NULL, &error))
-        {
-          g_prefix_error (&error, _("Could not create the disk image: "));
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
