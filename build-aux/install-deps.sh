@@ -12,7 +12,7 @@ build_pkgs=(
   meson ninja-build pkg-config gcc gettext itstool
   libglib2.0-dev libglib2.0-bin libgtk-3-dev
   libvirt-dev libvirt-glib-1.0-dev libosinfo-1.0-dev
-  libgtk-vnc-2.0-dev libspice-client-gtk-3.0-dev libvte-2.91-dev libjson-glib-dev
+  libgtk-vnc-2.0-dev libspice-client-gtk-3.0-dev libvte-2.91-dev libjson-glib-dev libsoup-3.0-dev
   desktop-file-utils appstream
   # meson setup looks these up for the data tests (yelp-check, xmllint)
   yelp-tools libxml2-utils

@@ -8,6 +8,7 @@
 
 #include "hangar-error.h"
 #include "hangar-widget-util.h"
+#include "hangar-install-tree.h"
 #include "hangar-new-vm-dialog.h"
 #include "hangar-vm-builder.h"
 #include "hangar-vm.h"
@@ -24,6 +25,10 @@ struct _HangarNewVmDialog
   GtkToggleButton      *source_import;
   GtkToggleButton      *source_manual;
   GtkToggleButton      *source_pxe;
+  GtkToggleButton      *source_tree;
+  GtkEntry             *tree_entry;
+  GtkWidget            *tree_button;
+  HangarInstallTree    *tree;         /* the identified install tree */
   GtkComboBoxText      *network_combo;
   GtkWidget            *network_source_label;
   GtkEntry             *network_source_entry;
@@ -320,6 +325,66 @@ on_source_changed (HangarNewVmDialog *self)
   update_page (self);
 }
 
+static void
+on_tree_identified (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  HangarInstallTree *tree = hangar_install_tree_identify_finish (HANGAR_OS_DB (source), result,
+                                                                 &error);
+  HangarNewVmDialog *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = HANGAR_NEW_VM_DIALOG (user_data);
+  self->detecting = FALSE;
+  g_clear_pointer (&self->tree, hangar_install_tree_free);
+  self->tree = tree;
+  if (tree == NULL)
+    set_status (self->source_status, error->message, TRUE);
+  else
+    {
+      g_autofree char *name = os_display_name (tree->os);
+      /* Translators: an OS found at a network install tree */
+      g_autofree char *text = g_strdup_printf (_("Detected: %s (network install)"), name);
+
+      set_status (self->source_status, text, FALSE);
+      apply_os (self, tree->os);
+      select_os_row (self, tree->os);
+    }
+  update_page (self);
+}
+
+static void
+on_tree_look_up (HangarNewVmDialog *self)
+{
+  g_autoptr (GError) error = NULL;
+  const char *url = gtk_entry_get_text (self->tree_entry);
+
+  gtk_toggle_button_set_active (self->source_tree, TRUE);
+  g_clear_pointer (&self->tree, hangar_install_tree_free);
+  if (!hangar_install_tree_check_url (url, &error))
+    {
+      set_status (self->source_status, error->message, TRUE);
+      update_page (self);
+      return;
+    }
+  self->detecting = TRUE;
+  set_status (self->source_status, _("Looking at the install tree…"), FALSE);
+  hangar_install_tree_identify_async (hangar_connection_list_get_os_db (self->connections), url,
+                                      self->cancellable, on_tree_identified, self);
+  update_page (self);
+}
+
+static void
+on_tree_changed (HangarNewVmDialog *self)
+{
+  /* A new address needs a new look. */
+  g_clear_pointer (&self->tree, hangar_install_tree_free);
+  update_page (self);
+}
+
 /* ------------------------------------------------------------------ */
 /* Memory, CPUs, name                                                  */
 
@@ -488,6 +553,8 @@ page_complete (HangarNewVmDialog *self)
         return self->spec.media_path != NULL;
       if (gtk_toggle_button_get_active (self->source_import))
         return self->spec.import_path != NULL;
+      if (gtk_toggle_button_get_active (self->source_tree))
+        return self->tree != NULL;
       return TRUE;
     case 4:
       return name_ok (self) && !self->creating;
@@ -547,6 +614,8 @@ update_page (HangarNewVmDialog *self)
                                    gtk_spin_button_get_value_as_int (self->disk_spin),
                                    gtk_toggle_button_get_active (self->source_pxe)
                                    ? _(", booting from the network (PXE)")
+                                   : gtk_toggle_button_get_active (self->source_tree)
+                                   ? _(", installing from the network tree")
                                    : gtk_toggle_button_get_active (self->source_iso) &&
                                      self->spec.media_path != NULL
                                    ? _(", installing from the ISO") : "");
@@ -605,6 +674,14 @@ create (HangarNewVmDialog *self)
   spec.network = chosen_network (self);
   spec.network_source = (char *) network_source (self);
   spec.pxe = gtk_toggle_button_get_active (self->source_pxe);
+  if (gtk_toggle_button_get_active (self->source_tree) && self->tree != NULL)
+    {
+      spec.tree_url = self->tree->url;
+      spec.kernel_path = self->tree->kernel_path;
+      spec.initrd_path = self->tree->initrd_path;
+    }
+  else
+    spec.tree_url = spec.kernel_path = spec.initrd_path = NULL;
   self->creating = TRUE;
   set_status (self->finish_status, _("Creating the disk and the VM…"), FALSE);
   gtk_widget_show (GTK_WIDGET (self->spinner));
@@ -728,6 +805,7 @@ hangar_new_vm_dialog_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->connections);
   hangar_vm_spec_clear (&self->spec);
+  g_clear_pointer (&self->tree, hangar_install_tree_free);
 
   G_OBJECT_CLASS (hangar_new_vm_dialog_parent_class)->dispose (object);
 }
@@ -753,6 +831,9 @@ hangar_new_vm_dialog_class_init (HangarNewVmDialogClass *klass)
   BIND (source_import);
   BIND (source_manual);
   BIND (source_pxe);
+  BIND (source_tree);
+  BIND (tree_entry);
+  BIND (tree_button);
   BIND (network_combo);
   BIND (network_source_label);
   BIND (network_source_entry);
@@ -779,6 +860,8 @@ hangar_new_vm_dialog_class_init (HangarNewVmDialogClass *klass)
   BIND (next_button);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_source_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_tree_look_up);
+  gtk_widget_class_bind_template_callback (widget_class, on_tree_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_iso_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_import_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_os_search);

@@ -7,6 +7,7 @@
 
 #include "hangar-a11y.h"
 #include "hangar-sidebar.h"
+#include "hangar-vm-builder.h"
 #include "hangar-vm-page.h"
 #include "hangar-window.h"
 #include "hangar-add-connection-dialog.h"
@@ -386,6 +387,18 @@ new_vm_free (NewVm *n)
 }
 
 static void
+on_install_boot_ended (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr (HangarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!hangar_vm_end_install_boot_finish (HANGAR_VM (source), result, &error))
+    hangar_window_show_notice (self, GTK_MESSAGE_WARNING, error->message);
+}
+
+static void
 on_new_vm_started (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -394,7 +407,14 @@ on_new_vm_started (GObject      *source,
   g_autoptr (GError) error = NULL;
 
   if (!hangar_vm_start_finish (HANGAR_VM (source), result, &error))
-    hangar_window_show_notice (self, GTK_MESSAGE_ERROR, error->message);
+    {
+      hangar_window_show_notice (self, GTK_MESSAGE_ERROR, error->message);
+      return;
+    }
+  /* A network install runs the installer's kernel this once; from now on
+   * the saved configuration boots the disk. */
+  hangar_vm_end_install_boot_async (HANGAR_VM (source), NULL, on_install_boot_ended,
+                                    g_object_ref (self));
 }
 
 static gboolean

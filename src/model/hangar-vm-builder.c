@@ -14,8 +14,10 @@
 #include "hangar-config-util.h"
 #include "hangar-disk-image.h"
 #include "hangar-error.h"
+#include "hangar-install-tree.h"
 #include "hangar-storage-pool.h"
 #include "hangar-vm-builder.h"
+#include "hangar-vm-private.h"
 #include "hangar-vm.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomain, g_object_unref)
@@ -44,6 +46,11 @@ hangar_vm_spec_clear (HangarVmSpec *spec)
   g_clear_pointer (&spec->import_path, g_free);
   g_clear_pointer (&spec->media_path, g_free);
   g_clear_pointer (&spec->network_source, g_free);
+  g_clear_pointer (&spec->tree_url, g_free);
+  g_clear_pointer (&spec->kernel_path, g_free);
+  g_clear_pointer (&spec->initrd_path, g_free);
+  g_clear_pointer (&spec->kernel_file, g_free);
+  g_clear_pointer (&spec->initrd_file, g_free);
 }
 
 gboolean
@@ -369,6 +376,15 @@ hangar_vm_spec_to_config (const HangarVmSpec *spec,
     gvir_config_domain_os_set_firmware (os, GVIR_CONFIG_DOMAIN_OS_FIRMWARE_EFI);
   if (spec->pxe)
     boot = g_list_append (boot, GINT_TO_POINTER (GVIR_CONFIG_DOMAIN_OS_BOOT_DEVICE_NETWORK));
+  if (spec->kernel_file != NULL)
+    {
+      /* The installer's kernel boots first; its last reboot stops the VM
+       * (the next start boots the disk: hangar_vm_end_install_boot). */
+      gvir_config_domain_os_set_kernel (os, spec->kernel_file);
+      gvir_config_domain_os_set_ramdisk (os, spec->initrd_file);
+      gvir_config_domain_set_lifecycle (domain, GVIR_CONFIG_DOMAIN_LIFECYCLE_ON_REBOOT,
+                                        GVIR_CONFIG_DOMAIN_LIFECYCLE_DESTROY);
+    }
   if (spec->media_path != NULL)
     boot = g_list_append (boot, GINT_TO_POINTER (GVIR_CONFIG_DOMAIN_OS_BOOT_DEVICE_CDROM));
   boot = g_list_append (boot, GINT_TO_POINTER (GVIR_CONFIG_DOMAIN_OS_BOOT_DEVICE_HD));
@@ -622,6 +638,17 @@ create_data_free (CreateData *data)
 }
 
 static void
+remove_boot_files (const char   *dir,
+                   HangarVmSpec *spec)
+{
+  if (spec->kernel_file != NULL)
+    g_unlink (spec->kernel_file);
+  if (spec->initrd_file != NULL)
+    g_unlink (spec->initrd_file);
+  g_rmdir (dir);
+}
+
+static void
 create_thread (GTask        *task,
                gpointer      source_object,
                gpointer      task_data,
@@ -636,6 +663,7 @@ create_thread (GTask        *task,
   g_autoptr (GVirConfigDomain) config = NULL;
   g_autoptr (GVirDomain) domain = NULL;
   virStorageVolPtr volume = NULL;  /* a volume made for this VM */
+  g_autofree char *boot_dir = NULL;   /* the fetched installer */
 
   for (guint i = 0; i < data->taken->len; i++)
     if (g_strcmp0 (g_ptr_array_index (data->taken, i), spec->name) == 0)
@@ -687,6 +715,36 @@ create_thread (GTask        *task,
       disk_format = g_strdup ("qcow2");
     }
 
+  if (spec->tree_url != NULL)
+    {
+      g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "hangar", "boot",
+                                               spec->name, NULL);
+
+      boot_dir = g_strdup (dir);
+      spec->kernel_file = g_build_filename (dir, "linux", NULL);
+      spec->initrd_file = g_build_filename (dir, "initrd", NULL);
+      if (g_mkdir_with_parents (dir, 0700) < 0 ||
+          !hangar_install_tree_fetch (spec->tree_url, spec->kernel_path, spec->kernel_file,
+                                      cancellable, &error) ||
+          !hangar_install_tree_fetch (spec->tree_url, spec->initrd_path, spec->initrd_file,
+                                      cancellable, &error))
+        {
+          remove_boot_files (boot_dir, spec);
+          if (created != NULL)
+            g_unlink (created);
+          if (volume != NULL)
+            {
+              virStorageVolDelete (volume, 0);
+              virStorageVolFree (volume);
+            }
+          if (error == NULL)
+            error = g_error_new (HANGAR_ERROR, HANGAR_ERROR_IO, _("Could not make the folder %s"),
+                                 dir);
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+
   config = hangar_vm_spec_to_config (spec, disk_path, disk_format, data->kvm, data->nat_network);
   domain = gvir_connection_create_domain (data->gvir, config, &error);
   if (domain == NULL)
@@ -696,6 +754,8 @@ create_thread (GTask        *task,
       /* Only the image this call made goes; never one the user chose. */
       if (created != NULL)
         g_unlink (created);
+      if (boot_dir != NULL)
+        remove_boot_files (boot_dir, spec);
       if (volume != NULL)
         {
           virStorageVolDelete (volume, 0);
@@ -714,6 +774,71 @@ create_thread (GTask        *task,
   if (volume != NULL)
     virStorageVolFree (volume);
   g_task_return_pointer (task, g_strdup (spec->name), g_free);
+}
+
+static void
+end_install_boot_thread (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  GVirDomain *domain = task_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVirConfigDomain) config = gvir_domain_get_config (domain, GVIR_DOMAIN_XML_INACTIVE |
+                                                                GVIR_DOMAIN_XML_SECURE, &error);
+  xmlDocPtr doc;
+  xmlNodePtr root, os;
+  GVirConfigObject *rebuilt;
+
+  if (config == NULL)
+    {
+      g_task_return_error (task, hangar_error_from_libvirt (_("Could not read the VM’s "
+                                                              "configuration")));
+      return;
+    }
+  doc = hangar_config_read_tree (GVIR_CONFIG_OBJECT (config));
+  root = xmlDocGetRootElement (doc);
+  os = hangar_xml_child (root, "os", FALSE);
+  if (os == NULL || hangar_xml_child (os, "kernel", FALSE) == NULL)
+    {
+      xmlFreeDoc (doc);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  hangar_xml_remove_children (os, "kernel");
+  hangar_xml_remove_children (os, "initrd");
+  hangar_xml_remove_children (os, "cmdline");
+  hangar_xml_set (root, "on_reboot", "restart");
+  rebuilt = hangar_config_rebuild (GVIR_CONFIG_OBJECT (config), "domain", doc);
+  if (!gvir_domain_set_config (domain, GVIR_CONFIG_DOMAIN (rebuilt), &error))
+    {
+      g_object_unref (rebuilt);
+      g_task_return_error (task, hangar_error_from_libvirt (_("Could not save the VM’s "
+                                                              "configuration")));
+      return;
+    }
+  g_object_unref (rebuilt);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+hangar_vm_end_install_boot_async (HangarVm            *vm,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  hangar_vm_run_domain_task (vm, cancellable, callback, user_data,
+                             hangar_vm_end_install_boot_async, end_install_boot_thread);
+}
+
+gboolean
+hangar_vm_end_install_boot_finish (HangarVm      *vm,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, vm), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static gboolean
@@ -758,6 +883,14 @@ hangar_vm_create_async (HangarConnection    *connection,
       return;
     }
   kind = hangar_connection_get_kind (connection);
+  if (spec->tree_url != NULL && kind != HANGAR_CONNECTION_KIND_EMBEDDED &&
+      kind != HANGAR_CONNECTION_KIND_SESSION && kind != HANGAR_CONNECTION_KIND_TEST)
+    {
+      g_task_return_new_error (task, HANGAR_ERROR, HANGAR_ERROR_UNSUPPORTED,
+                               _("Network installs fetch the installer into your own folder: "
+                                 "create the VM on Hangar’s own or the session connection."));
+      return;
+    }
   if (kind == HANGAR_CONNECTION_KIND_EMBEDDED &&
       (spec->network == HANGAR_NETWORK_VIRTUAL || spec->network == HANGAR_NETWORK_BRIDGE))
     {
@@ -779,6 +912,9 @@ hangar_vm_create_async (HangarConnection    *connection,
   data->spec.network = spec->network;
   data->spec.network_source = g_strdup (spec->network_source);
   data->spec.pxe = spec->pxe;
+  data->spec.tree_url = g_strdup (spec->tree_url);
+  data->spec.kernel_path = g_strdup (spec->kernel_path);
+  data->spec.initrd_path = g_strdup (spec->initrd_path);
   data->spec.virtio_disk = spec->virtio_disk;
   data->spec.virtio_net = spec->virtio_net;
   data->spec.virtio_gpu = spec->virtio_gpu;

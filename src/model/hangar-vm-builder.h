@@ -41,6 +41,11 @@ typedef struct
   HangarNetwork   network;
   char           *network_source; /* VIRTUAL: network name; BRIDGE: bridge name */
   gboolean        pxe;           /* boot from the network first */
+  char           *tree_url;      /* network install: the tree, whose… */
+  char           *kernel_path;   /* …kernel and initrd (relative paths) are fetched */
+  char           *initrd_path;
+  char           *kernel_file;   /* where they were fetched to (set by create) */
+  char           *initrd_file;
   gboolean        virtio_disk;
   gboolean        virtio_net;
   gboolean        virtio_gpu;
@@ -113,6 +118,18 @@ OsinfoOs         *hangar_media_identify_finish (HangarOsDb    *db,
  * "vdi", …), never guessed from its name. Blocking: call from a thread. */
 char             *hangar_disk_image_format   (const char   *path,
                                               GError      **error);
+
+/* After the first start of a VM installed from a network tree: its saved
+ * configuration boots from its disk again (no kernel, reboots restart), so
+ * the installer's last reboot lands in the installed system. The running
+ * VM is not touched. Nothing happens for other VMs. */
+void              hangar_vm_end_install_boot_async  (HangarVm            *vm,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+gboolean          hangar_vm_end_install_boot_finish (HangarVm      *vm,
+                                                     GAsyncResult  *result,
+                                                     GError       **error);
 
 /* Checks a bridge or virtual network name (letters, digits, "_ . -";
  * bridges at most 15 characters, the kernel's limit). */

@@ -12,6 +12,8 @@
 # Prints TAP; stops at the first failure. Run through run-ui-test.sh.
 
 import json
+import re
+import shutil
 import os
 import subprocess
 import sys
@@ -368,8 +370,109 @@ def step_boot_details(h, iso):
        f'the drive while it runs; forced off')
 
 
+NET_NAME = 'netinst'
+TREE = 'dists/bullseye/main/installer-amd64'
+
+
+def serve_tree(workdir):
+    """A Debian 11 install tree on 127.0.0.1 (as osinfo-db describes one)
+    whose installer kernel and initrd are the test guest's. Returns the
+    server process and the tree's URL."""
+    netboot = os.path.join(workdir, TREE, 'current', 'images', 'netboot', 'debian-installer',
+                           'amd64')
+    os.makedirs(netboot)
+    shutil.copy(os.environ['HANGAR_TEST_GUEST_KERNEL'], os.path.join(netboot, 'linux'))
+    shutil.copy(os.environ['HANGAR_TEST_GUEST_INITRD'], os.path.join(netboot, 'initrd.gz'))
+    server = subprocess.Popen(['/usr/bin/python3', '-u', '-m', 'http.server', '--bind',
+                               '127.0.0.1', '--directory', workdir, '0'],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = server.stdout.readline()
+    port = re.search(r'port (\d+)', line).group(1)
+    return server, f'http://127.0.0.1:{port}/{TREE}'
+
+
+def step_net_install(h, url):
+    lc.keys('ctrl+n')
+    d = lc.wait_for('the wizard', lambda: wizard(h), timeout=20)
+    # A bad address first: said inline, Next unavailable.
+    set_field(d, 'Install tree address', 'file:///etc', (pyatspi.ROLE_TEXT,))
+    lc.keys('Return')
+    refused = lc.wait_for('the refusal', lambda: 'address' in (label(d, 'Source status') or '') and
+                          label(d, 'Source status'), timeout=10)
+    set_field(d, 'Install tree address', url, (pyatspi.ROLE_TEXT,))
+    lc.keys('Return')
+    status = lc.wait_for('the tree identified',
+                         lambda: (label(d, 'Source status') or '').startswith('Detected') and
+                         label(d, 'Source status'), timeout=60)
+    if status != 'Detected: Debian 11 (network install)':
+        raise Failure(f'the wizard says {status!r}')
+    lc.screenshot('new-vm-tree.png', d)
+    next_page(d, 'Step 2 of 5: Operating system')
+    next_page(d, 'Step 3 of 5: Memory and CPUs')
+    set_field(d, 'Memory in MiB', '256')
+    lc.keys('Tab')
+    set_field(d, 'Virtual CPUs', '1')
+    lc.keys('Tab')
+    next_page(d, 'Step 4 of 5: Storage')
+    set_field(d, 'Disk size in GiB', '1')
+    lc.keys('Tab')
+    next_page(d, 'Step 5 of 5: Name and finish')
+    set_field(d, 'Name', NET_NAME, (pyatspi.ROLE_TEXT,))
+    time.sleep(0.3)
+    lc.click(named(d, 'Create', (pyatspi.ROLE_PUSH_BUTTON,)))
+    lc.wait_for('the wizard to close', lambda: wizard(h) is None, timeout=120)
+    lc.VM = NET_NAME
+    lc.wait_for(f'"{NET_NAME}" running', lambda: h.state_text() == 'Running', timeout=60)
+    kernel = os.path.join(GLib.get_user_data_dir(), 'hangar', 'boot', NET_NAME, 'linux')
+    with open(kernel, 'rb') as a, open(os.environ['HANGAR_TEST_GUEST_KERNEL'], 'rb') as b:
+        if a.read() != b.read():
+            raise Failure(f'{kernel} is not the kernel the tree serves')
+    diag(refused)
+    ok(f'"{url}": {status!r}; created on "This computer" and running; the installer kernel '
+       f'fetched to {kernel}')
+
+
+def step_net_install_booted(h):
+    display = lc.wait_for('the guest display',
+                          lambda: next((a for a in lc.walk(h.frame)
+                                        if a.name == 'Guest display'), None), timeout=60)
+
+    def lit():
+        shot = lc.screenshot('new-vm-net-display.png', display)
+        pix = GdkPixbuf.Pixbuf.new_from_file(shot)
+        data, stride, n = pix.get_pixels(), pix.get_rowstride(), pix.get_n_channels()
+        bright = total = 0
+        for y in range(0, pix.get_height(), 4):
+            for x in range(0, pix.get_width(), 4):
+                i = y * stride + x * n
+                total += 1
+                bright += data[i] + data[i + 1] + data[i + 2] > 150
+        fraction = bright / max(total, 1)
+        return fraction > 0.01 and fraction
+    fraction = lc.wait_for('the installer kernel\'s output in the console', lit, timeout=180,
+                           interval=2.0)
+    # The saved configuration boots the disk from now on.
+    lc.click(lc.wait_for('the "Hardware" tab',
+                         lambda: lc.find(h.frame, pyatspi.ROLE_RADIO_BUTTON, 'Hardware') or
+                         lc.find(h.frame, pyatspi.ROLE_TOGGLE_BUTTON, 'Hardware')))
+    lc.click(lc.wait_for('the "Boot Options" page',
+                         lambda: next((a for a in lc.walk(h.frame)
+                                       if a.getRole() == pyatspi.ROLE_LABEL and
+                                       lc.text_of(a) == 'Boot Options' and a.parent is not None
+                                       and a.parent.getRole() == pyatspi.ROLE_LIST_ITEM), None)))
+    kernel = lc.wait_for('the saved config without the installer kernel',
+                         lambda: (lambda f: f is not None and lc.text_of(f) == '' and 'empty')(
+                             named(h.frame, 'Kernel path', (pyatspi.ROLE_TEXT,))), timeout=10)
+    lc.screenshot('new-vm-net-booted.png')
+    lc.click(lc.wait_for('"Force Off"', lambda: h.button('Force Off')))
+    lc.wait_for(f'"{NET_NAME}" shut off', lambda: h.state_text() == 'Shut off', timeout=30)
+    ok(f'the installer kernel boots: {fraction:.0%} of the console lit; the saved config\'s '
+       f'kernel field is {kernel} (the next start boots the disk); forced off')
+
+
 def main_boot(iso):
-    proc = h = None
+    proc = h = server = None
+    workdir = tempfile.mkdtemp(prefix='hnet-', dir=lc.TMP)
     current = 'start hangar'
     try:
         env = dict(os.environ, HANGAR_REPORT_READY='1', G_MESSAGES_DEBUG='')
@@ -387,15 +490,26 @@ def main_boot(iso):
         step_boot_console(h, proc)
         current = 'details'
         step_boot_details(h, iso)
+        current = 'serve a tree'
+        server, url = serve_tree(workdir)
+        current = 'network install'
+        step_net_install(h, url)
+        current = 'installer booted'
+        step_net_install_booted(h)
         current = 'quit'
         lc.step_quit(h)
     except (Failure, GLib.Error, subprocess.SubprocessError, OSError, LookupError,
-            ValueError) as e:
+            ValueError, AttributeError) as e:
         return lc.bail_out(current, e, proc, FAILURE_SHOT)
     finally:
         lc.stop_hangar(proc)
         # The embedded connection's QEMU outlives hangar: stop any left.
         subprocess.run(['pkill', '-f', f'guest={BOOT_NAME}'], check=False)
+        subprocess.run(['pkill', '-f', f'guest={NET_NAME}'], check=False)
+        if server is not None:
+            server.kill()
+            server.wait()
+        subprocess.run(['rm', '-rf', workdir], check=False)
     print(f'1..{tap.count()}', flush=True)
     return 0
 
