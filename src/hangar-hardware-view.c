@@ -485,6 +485,9 @@ clear_device_pages (HangarHardwareView *self)
 {
   GList *children = gtk_container_get_children (GTK_CONTAINER (self->pages));
 
+  /* Forgotten first: destroying the page in view runs update_buttons. */
+  g_clear_pointer (&self->forms, g_ptr_array_unref);
+
   for (GList *l = children; l != NULL; l = l->next)
     if (g_object_get_data (l->data, "form") != NULL)
       gtk_widget_destroy (l->data);
@@ -620,6 +623,15 @@ hangar_hardware_view_reload (HangarHardwareView *self)
   /* The password is in the XML only for someone who may edit it. */
   hangar_vm_get_xml_async (self->vm, g_settings_get_boolean (self->settings, "show-xml-editor"),
                            self->cancellable, on_xml_loaded, self);
+}
+
+void
+hangar_hardware_view_refresh (HangarHardwareView *self)
+{
+  g_return_if_fail (HANGAR_IS_HARDWARE_VIEW (self));
+
+  if (self->loaded != NULL && !self->busy && !is_dirty (self))
+    hangar_hardware_view_reload (self);
 }
 
 /* ------------------------------------------------------------------ */

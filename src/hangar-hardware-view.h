@@ -16,5 +16,7 @@ void hangar_hardware_view_set_vm (HangarHardwareView *self,
                                   HangarVm           *vm);
 /* Reads the VM's configuration again (after a change made elsewhere). */
 void hangar_hardware_view_reload (HangarHardwareView *self);
+/* The same, unless there are unsaved edits or a change is being saved. */
+void hangar_hardware_view_refresh (HangarHardwareView *self);
 
 G_END_DECLS

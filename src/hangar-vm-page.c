@@ -519,6 +519,10 @@ hangar_vm_page_show_hardware (HangarVmPage *self)
 static void
 on_view_changed (HangarVmPage *self)
 {
+  /* What changed meanwhile (another tool, the end of a network install)
+   * shows when the Hardware view comes to the front; edits are kept. */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack), "hardware") == 0)
+    hangar_hardware_view_refresh (self->hardware_view);
   hangar_console_view_set_active (self->console_view,
                                   g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack),
                                              "console") == 0);

@@ -51,14 +51,35 @@ url_path (const char *url)
   return path;
 }
 
+/* How many trailing path components @a and @b share. */
+static guint
+common_tail (const char *a,
+             const char *b)
+{
+  g_auto (GStrv) x = g_strsplit (a, "/", -1);
+  g_auto (GStrv) y = g_strsplit (b, "/", -1);
+  guint i = g_strv_length (x), j = g_strv_length (y), n = 0;
+
+  while (i > 0 && j > 0 && *x[i - 1] != '\0' && g_str_equal (x[i - 1], y[j - 1]))
+    {
+      i--;
+      j--;
+      n++;
+    }
+  return n;
+}
+
 /* osinfo-db's trees have no .treeinfo for Debian and Ubuntu: the OS whose
- * x86_64 tree URL has the same path as @url (any mirror) holds it. */
+ * x86_64 tree URL ends like @url (on any mirror, whatever its folder: at
+ * least "RELEASE/main/installer-amd64" in common) holds it. */
 static HangarInstallTree *
 match_known_trees (OsinfoDb   *db,
                    const char *url)
 {
   g_autofree char *path = url_path (url);
   g_autoptr (OsinfoOsList) oses = osinfo_db_get_os_list (db);
+  HangarInstallTree *best = NULL;
+  guint best_tail = 2;
 
   if (*path == '\0')
     return NULL;
@@ -76,18 +97,18 @@ match_known_trees (OsinfoDb   *db,
               osinfo_tree_get_url (tree) == NULL || osinfo_tree_get_kernel_path (tree) == NULL)
             continue;
           known = url_path (osinfo_tree_get_url (tree));
-          if (*known != '\0' && g_str_has_suffix (path, known))
+          if (common_tail (path, known) > best_tail)
             {
-              HangarInstallTree *found = g_new0 (HangarInstallTree, 1);
-
-              found->os = g_object_ref (os);
-              found->kernel_path = g_strdup (osinfo_tree_get_kernel_path (tree));
-              found->initrd_path = g_strdup (osinfo_tree_get_initrd_path (tree));
-              return found;
+              hangar_install_tree_free (best);
+              best = g_new0 (HangarInstallTree, 1);
+              best->os = g_object_ref (os);
+              best->kernel_path = g_strdup (osinfo_tree_get_kernel_path (tree));
+              best->initrd_path = g_strdup (osinfo_tree_get_initrd_path (tree));
+              best_tail = common_tail (path, known);
             }
         }
     }
-  return NULL;
+  return best;
 }
 
 static void
