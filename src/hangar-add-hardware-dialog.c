@@ -67,7 +67,7 @@ on_blank (GObject      *source,
     gtk_widget_destroy (child);
   g_clear_pointer (&self->blank, hangar_device_free);
   self->blank = blank;
-  self->form = hangar_device_form_new (blank, hangar_vm_get_tunnel_uri (self->vm) != NULL);
+  self->form = hangar_device_form_new (blank, hangar_vm_get_tunnel_uri (self->vm) != NULL, FALSE);
   g_signal_connect_object (self->form, "changed", G_CALLBACK (on_form_changed), self,
                            G_CONNECT_SWAPPED);
   gtk_container_add (GTK_CONTAINER (self->form_holder), self->form);

@@ -19,7 +19,7 @@ struct _HangarDeviceForm
 
 G_DEFINE_FINAL_TYPE (HangarDeviceForm, hangar_device_form, GTK_TYPE_GRID)
 
-enum { CHANGED, N_SIGNALS };
+enum { CHANGED, SAVE_XML, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -232,9 +232,23 @@ make_value_widget (HangarDeviceForm  *self,
   return widget;
 }
 
+static void
+on_save_xml (GtkButton        *button,
+             HangarDeviceForm *self)
+{
+  GtkTextBuffer *buffer = g_object_get_data (G_OBJECT (button), "buffer");
+  g_autofree char *text = NULL;
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_signal_emit (self, signals[SAVE_XML], 0, text);
+}
+
 GtkWidget *
 hangar_device_form_new (HangarDevice *device,
-                        gboolean      remote)
+                        gboolean      remote,
+                        gboolean      xml_editable)
 {
   HangarDeviceForm *self = g_object_new (HANGAR_TYPE_DEVICE_FORM, NULL);
   int row = 0;
@@ -285,13 +299,25 @@ hangar_device_form_new (HangarDevice *device,
     {
       GtkWidget *expander = gtk_expander_new_with_mnemonic (_("_XML"));
       GtkWidget *view = gtk_text_view_new ();
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
 
-      gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
+      gtk_text_view_set_editable (GTK_TEXT_VIEW (view), xml_editable);
       gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
       gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_CHAR);
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), device->xml, -1);
       set_accessible_name (view, _("Device XML"));
-      gtk_container_add (GTK_CONTAINER (expander), view);
+      gtk_container_add (GTK_CONTAINER (box), view);
+      if (xml_editable)
+        {
+          GtkWidget *save = gtk_button_new_with_mnemonic (_("Save _Device XML"));
+
+          g_object_set_data (G_OBJECT (save), "buffer",
+                             gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)));
+          g_signal_connect (save, "clicked", G_CALLBACK (on_save_xml), self);
+          gtk_widget_set_halign (save, GTK_ALIGN_END);
+          gtk_container_add (GTK_CONTAINER (box), save);
+        }
+      gtk_container_add (GTK_CONTAINER (expander), box);
       g_object_set (expander, "margin-top", 12, NULL);
       gtk_grid_attach (GTK_GRID (self), expander, 0, row, 2, 1);
     }
@@ -320,6 +346,8 @@ hangar_device_form_class_init (HangarDeviceFormClass *klass)
   object_class->finalize = hangar_device_form_finalize;
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SAVE_XML] = g_signal_new ("save-xml", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

@@ -15,8 +15,11 @@ G_DECLARE_FINAL_TYPE (HangarDeviceForm, hangar_device_form, HANGAR, DEVICE_FORM,
 
 /* @device must outlive the form. @remote: paths are on another host, so
  * no file chooser is offered. */
+/* @xml_editable: the device's XML can be edited and saved ("save-xml"
+ * signal, with the text). */
 GtkWidget    *hangar_device_form_new        (HangarDevice *device,
-                                             gboolean      remote);
+                                             gboolean      remote,
+                                             gboolean      xml_editable);
 HangarDevice *hangar_device_form_get_device (HangarDeviceForm *self);
 /* key -> value of every editable field, as the form holds them now. */
 GHashTable   *hangar_device_form_get_values (HangarDeviceForm *self);

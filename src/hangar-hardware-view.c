@@ -481,6 +481,44 @@ media_controls (HangarHardwareView *self,
 }
 
 static void
+on_device_xml_saved (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr (HangarHardwareView) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean pending = FALSE;
+
+  self->busy = FALSE;
+  if (!hangar_vm_define_device_xml_finish (HANGAR_VM (source), result, &pending, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_status (self, error->message, TRUE);
+      update_buttons (self);
+      return;
+    }
+  set_status (self, pending ? _("Saved. Some changes take effect after the VM is shut down.")
+                            : _("Saved."), FALSE);
+  if (HANGAR_VM (source) == self->vm)
+    hangar_hardware_view_reload (self);
+  update_buttons (self);
+}
+
+static void
+on_save_device_xml (HangarDeviceForm   *form,
+                    const char         *xml,
+                    HangarHardwareView *self)
+{
+  if (self->vm == NULL || self->busy)
+    return;
+  self->busy = TRUE;
+  set_status (self, _("Saving…"), FALSE);
+  update_buttons (self);
+  hangar_vm_define_device_xml_async (self->vm, hangar_device_form_get_device (form), xml,
+                                     self->cancellable, on_device_xml_saved, g_object_ref (self));
+}
+
+static void
 clear_device_pages (HangarHardwareView *self)
 {
   GList *children = gtk_container_get_children (GTK_CONTAINER (self->pages));
@@ -512,7 +550,8 @@ fill_devices (HangarHardwareView *self,
       /* A q35 machine has a dozen PCIe root ports: they get no page each. */
       if (device->kind == HANGAR_DEVICE_CONTROLLER && g_str_equal (device->key, "controller:pci"))
         continue;
-      form = hangar_device_form_new (device, remote);
+      form = hangar_device_form_new (device, remote,
+                                     g_settings_get_boolean (self->settings, "show-xml-editor"));
       scroller = gtk_scrolled_window_new (NULL, NULL);
       box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
 
@@ -526,6 +565,7 @@ fill_devices (HangarHardwareView *self,
       gtk_widget_show (scroller);
       g_object_set_data (G_OBJECT (scroller), "form", form);
       g_signal_connect_object (form, "changed", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (form, "save-xml", G_CALLBACK (on_save_device_xml), self, 0);
       gtk_stack_add_titled (self->pages, scroller, name, device->title);
       gtk_container_child_set (GTK_CONTAINER (self->pages), scroller, "position",
                                FIXED_PAGES + (int) i, NULL);

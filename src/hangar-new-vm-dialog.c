@@ -26,6 +26,8 @@ struct _HangarNewVmDialog
   GtkToggleButton      *source_manual;
   GtkToggleButton      *source_pxe;
   GtkToggleButton      *source_tree;
+  GtkToggleButton      *source_drive;
+  GtkComboBoxText      *drive_combo;
   GtkEntry             *tree_entry;
   GtkWidget            *tree_button;
   HangarInstallTree    *tree;         /* the identified install tree */
@@ -308,6 +310,37 @@ on_iso_chosen (HangarNewVmDialog *self)
 }
 
 static void
+on_drive_chosen (HangarNewVmDialog *self)
+{
+  const char *device = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->drive_combo));
+
+  if (device == NULL)
+    return;
+  gtk_toggle_button_set_active (self->source_drive, TRUE);
+  set_media (self, device);
+}
+
+/* The drives this computer has; without one the choice is there, unavailable. */
+static void
+fill_drives (HangarNewVmDialog *self)
+{
+  g_autoptr (GPtrArray) drives = hangar_host_optical_drives (NULL);
+
+  for (guint i = 0; i + 1 < drives->len; i += 2)
+    gtk_combo_box_text_append (self->drive_combo, g_ptr_array_index (drives, i),
+                               g_ptr_array_index (drives, i + 1));
+  if (drives->len == 0)
+    {
+      gtk_widget_set_sensitive (GTK_WIDGET (self->source_drive), FALSE);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->drive_combo), FALSE);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->source_drive),
+                                   _("This computer has no CD/DVD drive."));
+      gtk_combo_box_text_append (self->drive_combo, NULL, _("No CD/DVD drive"));
+      gtk_combo_box_set_active (GTK_COMBO_BOX (self->drive_combo), 0);
+    }
+}
+
+static void
 on_import_chosen (HangarNewVmDialog *self)
 {
   g_autofree char *path = gtk_file_chooser_get_filename (self->import_chooser);
@@ -555,6 +588,8 @@ page_complete (HangarNewVmDialog *self)
         return self->spec.import_path != NULL;
       if (gtk_toggle_button_get_active (self->source_tree))
         return self->tree != NULL;
+      if (gtk_toggle_button_get_active (self->source_drive))
+        return self->spec.media_path != NULL && g_str_has_prefix (self->spec.media_path, "/dev/");
       return TRUE;
     case 4:
       return name_ok (self) && !self->creating;
@@ -616,6 +651,8 @@ update_page (HangarNewVmDialog *self)
                                    ? _(", booting from the network (PXE)")
                                    : gtk_toggle_button_get_active (self->source_tree)
                                    ? _(", installing from the network tree")
+                                   : gtk_toggle_button_get_active (self->source_drive)
+                                   ? _(", installing from the CD/DVD drive")
                                    : gtk_toggle_button_get_active (self->source_iso) &&
                                      self->spec.media_path != NULL
                                    ? _(", installing from the ISO") : "");
@@ -663,7 +700,9 @@ create (HangarNewVmDialog *self)
                   ? 0 : (guint64) gtk_spin_button_get_value_as_int (self->disk_spin);
   spec.import_path = gtk_toggle_button_get_active (self->source_import) ? self->spec.import_path
                                                                         : NULL;
-  spec.media_path = gtk_toggle_button_get_active (self->source_iso) ? self->spec.media_path : NULL;
+  spec.media_path = gtk_toggle_button_get_active (self->source_iso) ||
+                    gtk_toggle_button_get_active (self->source_drive)
+                    ? self->spec.media_path : NULL;
   {
     const char *firmware = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->firmware_combo));
 
@@ -832,6 +871,8 @@ hangar_new_vm_dialog_class_init (HangarNewVmDialogClass *klass)
   BIND (source_manual);
   BIND (source_pxe);
   BIND (source_tree);
+  BIND (source_drive);
+  BIND (drive_combo);
   BIND (tree_entry);
   BIND (tree_button);
   BIND (network_combo);
@@ -861,6 +902,7 @@ hangar_new_vm_dialog_class_init (HangarNewVmDialogClass *klass)
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_source_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_tree_look_up);
+  gtk_widget_class_bind_template_callback (widget_class, on_drive_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_tree_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_iso_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_import_chosen);
@@ -889,5 +931,6 @@ hangar_new_vm_dialog_init (HangarNewVmDialog *self)
   gtk_file_filter_add_pattern (iso, "*.ISO");
   gtk_file_filter_add_mime_type (iso, "application/x-cd-image");
   gtk_file_chooser_add_filter (self->iso_chooser, iso);
+  fill_drives (self);
   gtk_widget_grab_default (GTK_WIDGET (self->next_button));
 }

@@ -179,6 +179,54 @@ test_network_firmware (void)
   hangar_vm_spec_clear (&spec);
 }
 
+/* CD/DVD drives, from a made-up /sys/block; a drive is a block CD-ROM. */
+static void
+test_optical_drives (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("hsys-XXXXXX", NULL);
+  g_autofree char *sr0 = g_build_filename (root, "sr0", "device", NULL);
+  g_autofree char *sr1 = g_build_filename (root, "sr1", NULL);
+  g_autofree char *sda = g_build_filename (root, "sda", NULL);
+  g_autofree char *model = g_build_filename (sr0, "model", NULL);
+  g_autoptr (GPtrArray) none = hangar_host_optical_drives (sda);
+  g_autoptr (GPtrArray) drives = NULL;
+  g_autoptr (GError) error = NULL;
+  HangarVmSpec spec;
+  char *xml;
+
+  g_assert_cmpuint (none->len, ==, 0);  /* no such folder: no drives */
+  g_assert_cmpint (g_mkdir_with_parents (sr0, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (sr1, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (sda, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (model, "DVD-RAM UJ8E2   \n", -1, &error));
+  drives = hangar_host_optical_drives (root);
+  g_assert_cmpuint (drives->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (drives, 0), ==, "/dev/sr0");
+  g_assert_cmpstr (g_ptr_array_index (drives, 1), ==, "DVD-RAM UJ8E2 (sr0)");
+  g_assert_cmpstr (g_ptr_array_index (drives, 2), ==, "/dev/sr1");
+  g_assert_cmpstr (g_ptr_array_index (drives, 3), ==, "sr1");
+
+  hangar_vm_spec_init (&spec);
+  spec.name = g_strdup ("fromdrive");
+  spec.media_path = g_strdup ("/dev/sr0");
+  xml = spec_xml (&spec, FALSE);
+  g_assert_nonnull (strstr (xml, "<disk type=\"block\" device=\"cdrom\">"));
+  g_assert_nonnull (strstr (xml, "<source dev=\"/dev/sr0\"/>"));
+  g_free (xml);
+  hangar_vm_spec_clear (&spec);
+
+  g_unlink (model);
+  g_rmdir (sr0);
+  g_rmdir (sr1);
+  {
+    g_autofree char *sr0dir = g_build_filename (root, "sr0", NULL);
+
+    g_rmdir (sr0dir);
+  }
+  g_rmdir (sda);
+  g_rmdir (root);
+}
+
 /* Every domain the wizard can make passes libvirt's schema, for a spread
  * of osinfo OSes and the wizard's choices. */
 static void
@@ -601,6 +649,7 @@ main (int   argc,
   g_test_add_func ("/vm-builder/names", test_names);
   g_test_add_func ("/vm-builder/validate", test_validate);
   g_test_add_func ("/vm-builder/network-firmware", test_network_firmware);
+  g_test_add_func ("/vm-builder/optical-drives", test_optical_drives);
   g_test_add_data_func ("/vm-builder/media", os_db, test_media);
   g_test_add ("/vm-builder/create", Fixture, NULL, fixture_set_up, test_create, fixture_tear_down);
   g_test_add ("/vm-builder/create-refused", Fixture, NULL, fixture_set_up, test_create_refused,

@@ -512,6 +512,91 @@ test_add_remove (Fixture      *f,
   g_rmdir (share);
 }
 
+static gboolean
+define_device (HangarVm     *vm,
+               HangarDevice *device,
+               const char   *xml,
+               GError      **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  hangar_vm_define_device_xml_async (vm, device, xml, NULL, hangar_test_store_result, &result);
+  hangar_test_await (&result, 10000);
+  return hangar_vm_define_device_xml_finish (vm, result, NULL, error);
+}
+
+/* One device's XML, edited: saved when libvirt takes it; another kind of
+ * element, broken XML or a schema error change nothing; the masked display
+ * password stays the real one. */
+static void
+test_device_xml (Fixture      *f,
+                 gconstpointer data)
+{
+  g_autoptr (GPtrArray) devices = list (f->vm);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) edited = NULL;
+  g_autofree char *before = saved_xml (f->vm);
+  g_autofree char *after = NULL;
+  HangarDevice *nic = find (devices, HANGAR_DEVICE_NIC, 0);
+  const char *bad[] = { "<disk type='file' device='disk'/>", "<interface type='user'",
+                        "<interface type='user'><model type='virtio'/><bogus/></interface>" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *still = NULL;
+
+      g_assert_false (define_device (f->vm, nic, bad[i], &error));
+      g_assert_nonnull (error);
+      g_test_message ("refused device XML %u: %s", i, error->message);
+      g_clear_error (&error);
+      still = saved_xml (f->vm);
+      g_assert_cmpstr (still, ==, before);
+    }
+  {
+    /* Whatever model an earlier case left: replaced by rtl8139. */
+    g_autoptr (GRegex) model = g_regex_new ("<model [^>]*/>", 0, 0, NULL);
+    g_autofree char *without = g_regex_replace_literal (model, nic->xml, -1, 0, "", 0, NULL);
+
+    edited = g_string_new (without);
+    g_assert_cmpuint (g_string_replace (edited, "</interface>",
+                                        "<model type='rtl8139'/></interface>", 1), ==, 1);
+  }
+  g_assert_true (define_device (f->vm, nic, edited->str, &error));
+  g_assert_no_error (error);
+  after = saved_xml (f->vm);
+  g_assert_nonnull (strstr (after, "<model type='rtl8139'/>"));
+  assert_valid (f->vm, f->dir);
+
+  /* A display with a password: its XML shows a mask, saving keeps the password. */
+  g_assert_true (add (f->vm, HANGAR_DEVICE_GRAPHICS, values ("type", "vnc", "listen", "localhost",
+                                                             "password", "pw123", NULL), &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&devices, g_ptr_array_unref);
+  devices = list (f->vm);
+  {
+    HangarDevice *graphics = find (devices, HANGAR_DEVICE_GRAPHICS, 0);
+    g_autoptr (GString) text = g_string_new (graphics->xml);
+    g_autofree char *saved = NULL;
+
+    g_assert_null (strstr (graphics->xml, "pw123"));
+    g_assert_nonnull (strstr (graphics->xml, "passwd=\"********\""));
+    /* The XML shown is libxml2's: double quotes. */
+    {
+      g_autoptr (GRegex) port = g_regex_new (" (auto)?port=\"[^\"]*\"", 0, 0, NULL);
+      g_autofree char *without = g_regex_replace_literal (port, text->str, -1, 0, "", 0, NULL);
+
+      g_string_assign (text, without);
+      g_assert_cmpuint (g_string_replace (text, "<graphics ",
+                                          "<graphics port=\"5910\" autoport=\"no\" ", 1), ==, 1);
+    }
+    g_assert_true (define_device (f->vm, graphics, text->str, &error));
+    g_assert_no_error (error);
+    saved = saved_xml (f->vm);
+    g_assert_nonnull (strstr (saved, "passwd='pw123'"));
+    g_assert_nonnull (strstr (saved, "port='5910'"));
+  }
+}
+
 static void
 test_xml (Fixture      *f,
           gconstpointer data)
@@ -704,6 +789,72 @@ test_settings (Fixture      *f,
   assert_valid (f->vm, f->dir);
 }
 
+/* Host devices, listed from the connection's node devices (a test-driver
+ * node with one PCI and one USB device) and passed through. */
+static void
+test_host_devices (void)
+{
+  static const char node[] =
+    "<node>"
+    "<device><name>pci_0000_00_1f_3</name><parent>computer</parent>"
+    "<capability type='pci'><domain>0</domain><bus>0</bus><slot>31</slot>"
+    "<function>3</function><product id='0x2930'>SMBus Controller</product>"
+    "<vendor id='0x8086'>Intel Corporation</vendor></capability></device>"
+    "<device><name>usb_1_2</name><parent>computer</parent>"
+    "<capability type='usb_device'><bus>1</bus><device>2</device>"
+    "<product id='0x5678'>Test Stick</product><vendor id='0x1234'>Hangar</vendor>"
+    "</capability></device>"
+    "<domain type='test'><name>passthrough</name><memory>262144</memory>"
+    "<os><type>hvm</type></os></domain>"
+    "</node>";
+  g_autofree char *dir = g_dir_make_tmp ("hnode-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "node.xml", NULL);
+  g_autofree char *uri = g_strconcat ("test://", path, NULL);
+  g_autoptr (HangarConnection) connection = NULL;
+  g_autoptr (HangarDevice) device = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *xml = NULL;
+  HangarDeviceField *field;
+  HangarVm *vm;
+
+  g_assert_true (g_file_set_contents (path, node, -1, &error));
+  connection = hangar_connection_new (uri, NULL);
+  g_assert_true (hangar_test_open_connection (connection, 10000, &error));
+  vm = hangar_test_wait_for_vm (connection, "passthrough", 5000);
+  g_assert_nonnull (vm);
+  g_assert_true (hangar_test_run_action (vm, HANGAR_VM_ACTION_FORCE_OFF, &error) ||
+                 error != NULL);
+  g_clear_error (&error);
+
+  device = blank (vm, HANGAR_DEVICE_HOSTDEV);
+  field = hangar_device_get_field (device, "device");
+  g_assert_nonnull (field);
+  g_assert_cmpuint (g_strv_length (field->choices), ==, 2);
+  g_assert_true (g_strv_contains ((const char *const *) field->choices, "pci:0000:00:1f.3"));
+  g_assert_true (g_strv_contains ((const char *const *) field->choices, "usb:1234:5678"));
+  g_assert_true (g_strv_contains ((const char *const *) field->choice_labels,
+                                  "USB Hangar Test Stick (1234:5678)"));
+  g_assert_true (add (vm, HANGAR_DEVICE_HOSTDEV, values ("device", "usb:1234:5678", NULL),
+                      &error));
+  g_assert_no_error (error);
+  g_assert_true (add (vm, HANGAR_DEVICE_HOSTDEV, values ("device", "pci:0000:00:1f.3", NULL),
+                      &error));
+  g_assert_no_error (error);
+  xml = saved_xml (vm);
+  g_assert_nonnull (strstr (xml, "<vendor id='0x1234'/>"));
+  g_assert_nonnull (strstr (xml, "<product id='0x5678'/>"));
+  g_assert_nonnull (strstr (xml, "<address domain='0x0000' bus='0x00' slot='0x1f' "
+                                 "function='0x3'/>"));
+  assert_valid (vm, dir);
+  {
+    g_autofree char *file = g_build_filename (dir, "domain.xml", NULL);
+
+    g_unlink (file);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -722,7 +873,9 @@ main (int   argc,
   ADD ("/devices/graphics-video", test_graphics_video);
   ADD ("/devices/add-remove", test_add_remove);
   ADD ("/devices/xml", test_xml);
+  ADD ("/devices/device-xml", test_device_xml);
   ADD ("/devices/settings", test_settings);
+  g_test_add_func ("/devices/host-devices", test_host_devices);
 #undef ADD
   status = g_test_run ();
   {

@@ -303,7 +303,10 @@ new_disk (const char                         *path,
   g_autoptr (GVirConfigDomainDiskDriver) driver = gvir_config_domain_disk_driver_new ();
   gboolean known = FALSE;
 
-  gvir_config_domain_disk_set_type (disk, GVIR_CONFIG_DOMAIN_DISK_FILE);
+  /* A host drive (/dev/sr0) is a block device, not a file. */
+  gvir_config_domain_disk_set_type (disk, g_str_has_prefix (path, "/dev/")
+                                          ? GVIR_CONFIG_DOMAIN_DISK_BLOCK
+                                          : GVIR_CONFIG_DOMAIN_DISK_FILE);
   gvir_config_domain_disk_set_guest_device_type (disk, kind);
   gvir_config_domain_disk_driver_set_name (driver, "qemu");
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
@@ -637,6 +640,37 @@ create_data_free (CreateData *data)
   g_free (data);
 }
 
+GPtrArray *
+hangar_host_optical_drives (const char *sysfs_block)
+{
+  GPtrArray *drives = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) dir = g_dir_open (sysfs_block != NULL ? sysfs_block : "/sys/block", 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "sr"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *sr = g_ptr_array_index (names, i);
+      g_autofree char *model_file = g_build_filename (sysfs_block != NULL ? sysfs_block
+                                                                          : "/sys/block",
+                                                      sr, "device", "model", NULL);
+      g_autofree char *model = NULL;
+
+      if (g_file_get_contents (model_file, &model, NULL, NULL))
+        g_strstrip (model);
+      g_ptr_array_add (drives, g_strconcat ("/dev/", sr, NULL));
+      /* Translators: a CD/DVD drive's model and its device name */
+      g_ptr_array_add (drives, model != NULL && *model != '\0'
+                               ? g_strdup_printf (_("%s (%s)"), model, sr)
+                               : g_strdup (sr));
+    }
+  return drives;
+}
+
 static void
 remove_boot_files (const char   *dir,
                    HangarVmSpec *spec)
@@ -883,6 +917,14 @@ hangar_vm_create_async (HangarConnection    *connection,
       return;
     }
   kind = hangar_connection_get_kind (connection);
+  if (spec->media_path != NULL && g_str_has_prefix (spec->media_path, "/dev/") &&
+      !connection_is_local (connection))
+    {
+      g_task_return_new_error (task, HANGAR_ERROR, HANGAR_ERROR_UNSUPPORTED,
+                               _("A CD/DVD drive of this computer cannot be given to a VM on "
+                                 "another host."));
+      return;
+    }
   if (spec->tree_url != NULL && kind != HANGAR_CONNECTION_KIND_EMBEDDED &&
       kind != HANGAR_CONNECTION_KIND_SESSION && kind != HANGAR_CONNECTION_KIND_TEST)
     {

@@ -131,6 +131,10 @@ gboolean          hangar_vm_end_install_boot_finish (HangarVm      *vm,
                                                      GAsyncResult  *result,
                                                      GError       **error);
 
+/* The CD/DVD drives of this computer: "/dev/sr0", "HL-DT-ST DVDRAM (sr0)", …
+ * pairs, from @sysfs_block (NULL: /sys/block). */
+GPtrArray        *hangar_host_optical_drives (const char *sysfs_block);
+
 /* Checks a bridge or virtual network name (letters, digits, "_ . -";
  * bridges at most 15 characters, the kernel's limit). */
 gboolean          hangar_vm_network_check    (HangarNetwork   network,

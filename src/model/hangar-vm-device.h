@@ -151,6 +151,20 @@ gboolean   hangar_vm_remove_device_finish (HangarVm      *vm,
                                            gboolean      *pending,
                                            GError       **error);
 
+/* Replaces @device's element in the saved configuration with @xml (the
+ * same kind of element), after libvirt validated the whole domain; nothing
+ * changes when it refuses. *@pending as for apply. */
+void       hangar_vm_define_device_xml_async  (HangarVm            *vm,
+                                               HangarDevice        *device,
+                                               const char          *xml,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean   hangar_vm_define_device_xml_finish (HangarVm      *vm,
+                                               GAsyncResult  *result,
+                                               gboolean      *pending,
+                                               GError       **error);
+
 /* The saved configuration as XML; with @secure, including passwords. */
 void       hangar_vm_get_xml_async        (HangarVm            *vm,
                                            gboolean             secure,

@@ -287,6 +287,27 @@ def step_xml(h):
     ok(f'Edit XML on; "<oops" appended and saved: {refused!r}; libvirt still has the old XML')
 
 
+def rename(h, old, new):
+    page(h, 'Overview')
+    set_field(h, 'VM name', new)
+    lc.click(named(h.frame, 'Apply', (pyatspi.ROLE_PUSH_BUTTON,)))
+    lc.wait_for('"Saved."', lambda: status(h) == 'Saved.', timeout=10)
+    row = lc.wait_for(f'"{new}" in the sidebar',
+                      lambda: next((t for t in h.row_texts() if t.startswith(new + '\n')), None),
+                      timeout=10)
+    if any(t.startswith(old + '\n') for t in h.row_texts()):
+        raise Failure(f'"{old}" is still listed after the rename')
+    lc.VM = new
+    return row
+
+
+def step_rename(h):
+    row = rename(h, 'test', 'web-1')
+    lc.screenshot('hardware-renamed.png')
+    rename(h, 'web-1', 'test')
+    ok(f'Overview → Name "web-1", Apply: the sidebar lists {row!r} and no "test"; renamed back')
+
+
 def step_unsaved_close(h):
     page(h, 'Overview')
     set_field(h, 'Title', 'Not saved yet')
@@ -329,6 +350,8 @@ def main():
         step_remove(h, image)
         current = 'xml'
         step_xml(h)
+        current = 'rename'
+        step_rename(h)
         current = 'unsaved close'
         step_unsaved_close(h)
         current = 'quit'

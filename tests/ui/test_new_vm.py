@@ -98,7 +98,18 @@ def step_source(h):
     if status != 'Detected: Debian 11':
         raise Failure(f'the wizard says {status!r}')
     lc.screenshot('new-vm-source.png', d)
-    ok(f'hangar ISO opens the wizard on "Step 1 of 5: Source" with the ISO chosen: "{status}"')
+    # The CD/DVD drive choice matches the drives this computer has.
+    drive = lc.wait_for('the CD/DVD drive choice',
+                        lambda: next((a for a in lc.find_all(d, pyatspi.ROLE_RADIO_BUTTON,
+                                                             skip_hidden=False)
+                                      if (a.name or '').startswith('Install from a CD/DVD')),
+                                     None))
+    has_drive = any(n.startswith('sr') for n in os.listdir('/sys/block'))
+    if lc.has(drive, pyatspi.STATE_SENSITIVE) != has_drive:
+        raise Failure(f'the CD/DVD drive choice is {"" if has_drive else "not "}expected '
+                      'available')
+    ok(f'hangar ISO opens the wizard on "Step 1 of 5: Source" with the ISO chosen: "{status}"; '
+       f'the CD/DVD drive choice is {"available" if has_drive else "unavailable (no drive)"}')
     return d
 
 
