@@ -1255,6 +1255,17 @@ set_choices (HangarDeviceField *field,
   GPtrArray *labels = g_ptr_array_new ();
   g_auto (GStrv) allowed = spec->choices != NULL ? offered (spec->choices, ctx) : NULL;
 
+  /* Not set in the XML: the hypervisor decides, and the form says so. */
+  if ((field->value == NULL || *field->value == '\0') && spec->choices != NULL &&
+      spec->choices[0].value != NULL && *spec->choices[0].value != '\0' &&
+      !g_str_equal (spec->key, "device"))
+    {
+      g_ptr_array_add (values, g_strdup (""));
+      g_ptr_array_add (labels, g_strdup (_("Hypervisor default")));
+      g_free (field->value);
+      field->value = g_strdup ("");
+    }
+
   if (spec->choices != NULL)
     for (const Choice *c = spec->choices; c->value != NULL; c++)
       {
@@ -1332,6 +1343,10 @@ device_new (HangarDeviceKind kind,
       field->type = spec->type;
       field->live = (spec->flags & F_LIVE) != 0;
       field->value = adding ? g_strdup (spec->add_default) : read_field (spec, node);
+      /* A NIC without <link> has its cable plugged in. */
+      if (!adding && field->value == NULL && g_str_equal (spec->key, "link") &&
+          kind == HANGAR_DEVICE_NIC)
+        field->value = g_strdup ("up");
       if (spec->type == HANGAR_FIELD_BOOL && field->value == NULL)
         field->value = g_strdup ("no");
       if (spec->type == HANGAR_FIELD_CHOICE)
