@@ -27,6 +27,7 @@ struct _HangarNewVmDialog
   GtkToggleButton      *source_pxe;
   GtkToggleButton      *source_tree;
   GtkToggleButton      *source_drive;
+  GtkEntry             *disk_dir_entry;
   GtkComboBoxText      *drive_combo;
   GtkEntry             *tree_entry;
   GtkWidget            *tree_button;
@@ -341,6 +342,12 @@ fill_drives (HangarNewVmDialog *self)
 }
 
 static void
+on_disk_dir_changed (HangarNewVmDialog *self)
+{
+  update_page (self);
+}
+
+static void
 on_import_chosen (HangarNewVmDialog *self)
 {
   g_autofree char *path = gtk_file_chooser_get_filename (self->import_chooser);
@@ -591,6 +598,8 @@ page_complete (HangarNewVmDialog *self)
       if (gtk_toggle_button_get_active (self->source_drive))
         return self->spec.media_path != NULL && g_str_has_prefix (self->spec.media_path, "/dev/");
       return TRUE;
+    case 3:
+      return hangar_vm_disk_dir_check (gtk_entry_get_text (self->disk_dir_entry), NULL);
     case 4:
       return name_ok (self) && !self->creating;
     default:
@@ -624,13 +633,15 @@ update_page (HangarNewVmDialog *self)
 
   if (self->page == 3)
     {
-      g_autofree char *dir = hangar_vm_images_dir ();
-      g_autofree char *text = g_strdup_printf (_("A new qcow2 image, in %s on Hangar’s own "
-                                                 "connection and in the “default” storage pool "
-                                                 "on others (made when missing); its space is "
-                                                 "used as the VM writes."), dir);
+      g_autoptr (GError) error = NULL;
 
-      set_status (self->storage_status, text, FALSE);
+      if (!hangar_vm_disk_dir_check (gtk_entry_get_text (self->disk_dir_entry), &error))
+        set_status (self->storage_status, error->message, TRUE);
+      else
+        set_status (self->storage_status,
+                    _("A new qcow2 image in this folder on Hangar’s own connection, and in the "
+                      "“default” storage pool on others (made when missing); its space is used "
+                      "as the VM writes."), FALSE);
     }
   if (self->page == 4)
     {
@@ -700,6 +711,7 @@ create (HangarNewVmDialog *self)
                   ? 0 : (guint64) gtk_spin_button_get_value_as_int (self->disk_spin);
   spec.import_path = gtk_toggle_button_get_active (self->source_import) ? self->spec.import_path
                                                                         : NULL;
+  spec.disk_dir = (char *) gtk_entry_get_text (self->disk_dir_entry);
   spec.media_path = gtk_toggle_button_get_active (self->source_iso) ||
                     gtk_toggle_button_get_active (self->source_drive)
                     ? self->spec.media_path : NULL;
@@ -872,6 +884,7 @@ hangar_new_vm_dialog_class_init (HangarNewVmDialogClass *klass)
   BIND (source_pxe);
   BIND (source_tree);
   BIND (source_drive);
+  BIND (disk_dir_entry);
   BIND (drive_combo);
   BIND (tree_entry);
   BIND (tree_button);
@@ -903,6 +916,7 @@ hangar_new_vm_dialog_class_init (HangarNewVmDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_source_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_tree_look_up);
   gtk_widget_class_bind_template_callback (widget_class, on_drive_chosen);
+  gtk_widget_class_bind_template_callback (widget_class, on_disk_dir_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_tree_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_iso_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_import_chosen);
@@ -932,5 +946,12 @@ hangar_new_vm_dialog_init (HangarNewVmDialog *self)
   gtk_file_filter_add_mime_type (iso, "application/x-cd-image");
   gtk_file_chooser_add_filter (self->iso_chooser, iso);
   fill_drives (self);
+  {
+    g_autofree char *images = hangar_vm_images_dir ();
+
+    /* Made on first use: a missing default folder is fine. */
+    g_mkdir_with_parents (images, 0700);
+    gtk_entry_set_text (self->disk_dir_entry, images);
+  }
   gtk_widget_grab_default (GTK_WIDGET (self->next_button));
 }

@@ -8,6 +8,7 @@
 #include <libvirt-gconfig/libvirt-gconfig.h>
 #include <libvirt-gobject/libvirt-gobject.h>
 #include <libvirt/libvirt.h>
+#include <unistd.h>
 
 #include "hangar-error.h"
 #include "hangar-test-util.h"
@@ -611,6 +612,41 @@ test_create_refused (Fixture       *fixture,
   hangar_test_wait_until (never, NULL, 200);
   g_assert_cmpuint (g_list_model_get_n_items (hangar_connection_get_vms (fixture->connection)),
                     ==, before);
+
+  /* A folder the disk cannot be written in (immutable for root, which
+   * ignores permissions; read-only by mode for others): refused with the
+   * reason, nothing made. */
+  {
+    g_autofree char *ro = g_build_filename (fixture->images, "read-only", NULL);
+    g_autofree char *inside = g_build_filename (ro, "ro.qcow2", NULL);
+    const char *lock[] = { "chattr", "+i", ro, NULL };
+    const char *unlock[] = { "chattr", "-i", ro, NULL };
+    int status = 1;
+
+    g_assert_cmpint (g_mkdir (ro, 0700), ==, 0);
+    if (getuid () == 0)
+      g_assert_true (g_spawn_sync (NULL, (char **) lock, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                   NULL, NULL, &status, NULL) && status == 0);
+    else
+      g_assert_cmpint (g_chmod (ro, 0500), ==, 0);
+    g_free (spec.name);
+    spec.name = g_strdup ("ro");
+    spec.disk_gib = 1;
+    spec.disk_dir = g_strdup (ro);
+    name = create (fixture, &spec, &error);
+    g_assert_null (name);
+    g_assert_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, ro));
+    g_clear_error (&error);
+    g_assert_false (g_file_test (inside, G_FILE_TEST_EXISTS));
+    g_assert_false (hangar_vm_disk_dir_check ("relative/dir", NULL));
+    if (getuid () == 0)
+      g_spawn_sync (NULL, (char **) unlock, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                    NULL, NULL);
+    g_rmdir (ro);
+    g_clear_pointer (&spec.disk_dir, g_free);
+  }
 
   /* libvirt refuses the domain (no memory): the image made for it goes. */
   {

@@ -45,12 +45,42 @@ hangar_vm_spec_clear (HangarVmSpec *spec)
   g_clear_object (&spec->os);
   g_clear_pointer (&spec->import_path, g_free);
   g_clear_pointer (&spec->media_path, g_free);
+  g_clear_pointer (&spec->disk_dir, g_free);
   g_clear_pointer (&spec->network_source, g_free);
   g_clear_pointer (&spec->tree_url, g_free);
   g_clear_pointer (&spec->kernel_path, g_free);
   g_clear_pointer (&spec->initrd_path, g_free);
   g_clear_pointer (&spec->kernel_file, g_free);
   g_clear_pointer (&spec->initrd_file, g_free);
+}
+
+gboolean
+hangar_vm_disk_dir_check (const char  *dir,
+                          GError     **error)
+{
+  if (dir == NULL || !g_path_is_absolute (dir))
+    {
+      g_set_error_literal (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                           _("Give the full path of the folder for the new disk."));
+      return FALSE;
+    }
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                   _("%s is not a folder."), dir);
+      return FALSE;
+    }
+  /* access () also says no for read-only file systems and immutable folders. */
+  if (g_access (dir, W_OK) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, HANGAR_ERROR, HANGAR_ERROR_INVALID_INPUT,
+                   _("The new disk cannot be written in %s (%s): choose another folder."), dir,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -736,7 +766,8 @@ create_thread (GTask        *task,
     }
   else if (spec->disk_gib > 0)
     {
-      g_autofree char *dir = hangar_vm_images_dir ();
+      g_autofree char *dir = spec->disk_dir != NULL ? g_strdup (spec->disk_dir)
+                                                    : hangar_vm_images_dir ();
       g_autofree char *file = g_strdup_printf ("%s.qcow2", spec->name);
 
       disk_path = g_build_filename (dir, file, NULL);
@@ -911,7 +942,9 @@ hangar_vm_create_async (HangarConnection    *connection,
       return;
     }
   if (!hangar_vm_name_check (spec->name, vms, &error) ||
-      !hangar_vm_network_check (spec->network, spec->network_source, &error))
+      !hangar_vm_network_check (spec->network, spec->network_source, &error) ||
+      (spec->disk_dir != NULL && spec->disk_gib > 0 && spec->import_path == NULL &&
+       !hangar_vm_disk_dir_check (spec->disk_dir, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -949,6 +982,7 @@ hangar_vm_create_async (HangarConnection    *connection,
   data->spec.vcpus = spec->vcpus;
   data->spec.disk_gib = spec->disk_gib;
   data->spec.import_path = g_strdup (spec->import_path);
+  data->spec.disk_dir = g_strdup (spec->disk_dir);
   data->spec.media_path = g_strdup (spec->media_path);
   data->spec.firmware = spec->firmware;
   data->spec.network = spec->network;

@@ -35,6 +35,7 @@ typedef struct
   guint           vcpus;
   guint64         disk_gib;      /* new qcow2 disk; 0 with no import: no disk */
   char           *import_path;   /* an existing image to use instead */
+  char           *disk_dir;      /* the new image's folder (local images), NULL: the default */
   char           *media_path;    /* install ISO, or NULL */
   HangarFirmware  firmware;
   gboolean        uefi_only;     /* the OS supports nothing else */
@@ -134,6 +135,11 @@ gboolean          hangar_vm_end_install_boot_finish (HangarVm      *vm,
 /* The CD/DVD drives of this computer: "/dev/sr0", "HL-DT-ST DVDRAM (sr0)", …
  * pairs, from @sysfs_block (NULL: /sys/block). */
 GPtrArray        *hangar_host_optical_drives (const char *sysfs_block);
+
+/* Checks a folder for a new disk image: absolute, a folder, writable
+ * (HANGAR_ERROR_INVALID_INPUT with the reason). */
+gboolean          hangar_vm_disk_dir_check   (const char  *dir,
+                                              GError     **error);
 
 /* Checks a bridge or virtual network name (letters, digits, "_ . -";
  * bridges at most 15 characters, the kernel's limit). */

@@ -138,8 +138,30 @@ def step_os_and_resources(d):
                       'expected 20')
     set_field(d, 'Disk size in GiB', '2')
     lc.keys('Tab')
+    # A folder the disk cannot be written in: said inline, Next unavailable.
+    default_dir = lc.text_of(named(d, 'Folder for the new disk', (pyatspi.ROLE_TEXT,)))
+    ro = os.path.join(lc.TMP, 'read-only-folder')
+    os.mkdir(ro)
+    if os.getuid() == 0:
+        subprocess.run(['chattr', '+i', ro], check=True)
+    else:
+        os.chmod(ro, 0o500)
+    try:
+        set_field(d, 'Folder for the new disk', ro, (pyatspi.ROLE_TEXT,))
+        refused = lc.wait_for('the folder refused',
+                              lambda: 'cannot be written' in (label(d, 'Storage status') or '')
+                              and label(d, 'Storage status'), timeout=5)
+        if lc.has(lc.fresh(named(d, 'Next', (pyatspi.ROLE_PUSH_BUTTON,))),
+                  pyatspi.STATE_SENSITIVE):
+            raise Failure('Next is available with a read-only folder')
+        lc.screenshot('new-vm-read-only.png', d)
+    finally:
+        if os.getuid() == 0:
+            subprocess.run(['chattr', '-i', ro], check=False)
+    set_field(d, 'Folder for the new disk', default_dir, (pyatspi.ROLE_TEXT,))
+    diag(refused)
     ok('OS page says Debian 11; 1024 MiB and 2 vCPUs proposed (512 MiB warns of the '
-       'minimum); 20 GiB disk proposed, 2 GiB chosen')
+       'minimum); 20 GiB disk proposed, 2 GiB chosen; a read-only folder refused inline')
 
 
 def step_names(d):
