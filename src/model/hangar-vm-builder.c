@@ -670,6 +670,14 @@ create_data_free (CreateData *data)
   g_free (data);
 }
 
+/* g_ptr_array_sort () hands over pointers to the elements. */
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}
+
 GPtrArray *
 hangar_host_optical_drives (const char *sysfs_block)
 {
@@ -681,7 +689,7 @@ hangar_host_optical_drives (const char *sysfs_block)
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     if (g_str_has_prefix (name, "sr"))
       g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   for (guint i = 0; i < names->len; i++)
     {
       const char *sr = g_ptr_array_index (names, i);
