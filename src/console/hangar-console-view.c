@@ -1022,7 +1022,15 @@ hangar_console_view_set_active (HangarConsoleView *self,
     return;
   self->active = active;
   if (active)
-    connect_consoles (self);
+    {
+      HangarConsole *console = current_console (self);
+      GtkWidget *widget = console != NULL ? hangar_console_get_display_widget (console) : NULL;
+
+      connect_consoles (self);
+      /* Back on a connected console: the keyboard goes to the guest again. */
+      if (widget != NULL && gtk_widget_get_realized (widget))
+        gtk_widget_grab_focus (widget);
+    }
 }
 
 HangarConsole *
