@@ -124,7 +124,10 @@ apply_os (HangarNewVmDialog *self,
   if (!self->spec.uefi_only)
     gtk_combo_box_text_append (self->firmware_combo, "bios", _("BIOS"));
   gtk_combo_box_text_append (self->firmware_combo, "uefi", _("UEFI"));
-  gtk_combo_box_text_append (self->firmware_combo, "uefi-secure", _("UEFI with Secure Boot"));
+  /* Secure Boot where this computer's OVMF has it (a remote host's cannot be
+   * read from here: offered, and libvirt says so if it has none). */
+  if (hangar_host_has_secure_boot (NULL))
+    gtk_combo_box_text_append (self->firmware_combo, "uefi-secure", _("UEFI with Secure Boot"));
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->firmware_combo),
                                self->spec.firmware == HANGAR_FIRMWARE_BIOS ? "bios" : "uefi");
   if (!self->name_edited)

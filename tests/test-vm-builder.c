@@ -180,6 +180,30 @@ test_network_firmware (void)
   hangar_vm_spec_clear (&spec);
 }
 
+/* Secure Boot is offered where the firmware descriptors have it. */
+static void
+test_secure_boot_firmware (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hfw-XXXXXX", NULL);
+  g_autofree char *plain = g_build_filename (dir, "60-edk2-x86_64.json", NULL);
+  g_autofree char *secure = g_build_filename (dir, "50-edk2-x86_64-secure.json", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (plain,
+    "{\"features\": [\"acpi-s3\"], \"targets\": [{\"architecture\": \"x86_64\"}]}",
+    -1, &error));
+  g_assert_false (hangar_host_has_secure_boot (dir));
+  g_assert_true (g_file_set_contents (secure,
+    "{\"features\": [\"requires-smm\", \"secure-boot\"], "
+    "\"targets\": [{\"architecture\": \"x86_64\"}]}", -1, &error));
+  g_assert_true (hangar_host_has_secure_boot (dir));
+  g_unlink (plain);
+  g_unlink (secure);
+  g_rmdir (dir);
+  g_test_message ("this computer's OVMF has Secure Boot: %s",
+                  hangar_host_has_secure_boot (NULL) ? "yes" : "no");
+}
+
 /* CD/DVD drives, from a made-up /sys/block; a drive is a block CD-ROM. */
 static void
 test_optical_drives (void)
@@ -686,6 +710,7 @@ main (int   argc,
   g_test_add_func ("/vm-builder/validate", test_validate);
   g_test_add_func ("/vm-builder/network-firmware", test_network_firmware);
   g_test_add_func ("/vm-builder/optical-drives", test_optical_drives);
+  g_test_add_func ("/vm-builder/secure-boot-firmware", test_secure_boot_firmware);
   g_test_add_data_func ("/vm-builder/media", os_db, test_media);
   g_test_add ("/vm-builder/create", Fixture, NULL, fixture_set_up, test_create, fixture_tear_down);
   g_test_add ("/vm-builder/create-refused", Fixture, NULL, fixture_set_up, test_create_refused,

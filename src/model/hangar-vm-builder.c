@@ -670,6 +670,53 @@ create_data_free (CreateData *data)
   g_free (data);
 }
 
+static gboolean
+array_has_string (JsonArray  *array,
+                  const char *value)
+{
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+hangar_host_has_secure_boot (const char *dir)
+{
+  const char *folder = dir != NULL ? dir : "/usr/share/qemu/firmware";
+  g_autoptr (GDir) listing = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      JsonObject *descriptor;
+      JsonArray *targets;
+
+      if (!g_str_has_suffix (name, ".json") || !json_parser_load_from_file (parser, path, NULL) ||
+          !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        continue;
+      descriptor = json_node_get_object (json_parser_get_root (parser));
+      if (!json_object_has_member (descriptor, "features") ||
+          !array_has_string (json_object_get_array_member (descriptor, "features"),
+                             "secure-boot"))
+        continue;
+      targets = json_object_has_member (descriptor, "targets")
+                ? json_object_get_array_member (descriptor, "targets") : NULL;
+      for (guint i = 0; targets != NULL && i < json_array_get_length (targets); i++)
+        {
+          JsonObject *target = json_array_get_object_element (targets, i);
+
+          if (target != NULL &&
+              g_strcmp0 (json_object_get_string_member_with_default (target, "architecture",
+                                                                     NULL), "x86_64") == 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* g_ptr_array_sort () hands over pointers to the elements. */
 static int
 compare_names (gconstpointer a,

@@ -141,6 +141,10 @@ GPtrArray        *hangar_host_optical_drives (const char *sysfs_block);
 gboolean          hangar_vm_disk_dir_check   (const char  *dir,
                                               GError     **error);
 
+/* Whether this computer's firmware descriptors (@dir, NULL:
+ * /usr/share/qemu/firmware) have an x86_64 UEFI with Secure Boot. */
+gboolean          hangar_host_has_secure_boot (const char *dir);
+
 /* Checks a bridge or virtual network name (letters, digits, "_ . -";
  * bridges at most 15 characters, the kernel's limit). */
 gboolean          hangar_vm_network_check    (HangarNetwork   network,
