@@ -351,6 +351,25 @@ on_disk_dir_changed (HangarNewVmDialog *self)
 }
 
 static void
+on_disk_dir_browse (HangarNewVmDialog *self)
+{
+  g_autoptr (GtkFileChooserNative) chooser =
+    gtk_file_chooser_native_new (_("Choose a Folder for the New Disk"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Choose"),
+                                 _("_Cancel"));
+
+  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser),
+                                       gtk_entry_get_text (self->disk_dir_entry));
+  if (gtk_native_dialog_run (GTK_NATIVE_DIALOG (chooser)) == GTK_RESPONSE_ACCEPT)
+    {
+      g_autofree char *dir = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (chooser));
+
+      if (dir != NULL)
+        gtk_entry_set_text (self->disk_dir_entry, dir);
+    }
+}
+
+static void
 on_import_chosen (HangarNewVmDialog *self)
 {
   g_autofree char *path = gtk_file_chooser_get_filename (self->import_chooser);
@@ -920,6 +939,7 @@ hangar_new_vm_dialog_class_init (HangarNewVmDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_tree_look_up);
   gtk_widget_class_bind_template_callback (widget_class, on_drive_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_disk_dir_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_disk_dir_browse);
   gtk_widget_class_bind_template_callback (widget_class, on_tree_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_iso_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_import_chosen);
