@@ -252,6 +252,13 @@ fill (HangarHardwareView *self)
   facts = g_strdup_printf (_("UUID %s\nMachine %s"), s->uuid,
                            s->machine != NULL ? s->machine : _("default"));
   gtk_label_set_text (self->facts_label, facts);
+  gtk_combo_box_text_remove_all (GTK_COMBO_BOX_TEXT (self->firmware_combo));
+  gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (self->firmware_combo), "bios", _("BIOS"));
+  gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (self->firmware_combo), "efi", _("UEFI"));
+  /* Secure Boot where the host's OVMF has it (or the VM has it already). */
+  if (s->secure_boot || g_strcmp0 (s->firmware, "efi-secure") == 0)
+    gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (self->firmware_combo), "efi-secure",
+                               _("UEFI with Secure Boot"));
   gtk_combo_box_set_active_id (self->firmware_combo, s->firmware);
   gtk_widget_set_sensitive (GTK_WIDGET (self->firmware_combo), !s->active);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->firmware_combo),

@@ -203,6 +203,16 @@ read_extras (HangarVmSettings *s,
         virResetLastError ();
       s->autostart = autostart != 0;
       s->active = virDomainIsActive (handle) == 1;
+      /* This computer's firmware descriptors; another host's cannot be read here. */
+      {
+        char *uri = virConnectGetURI (virDomainGetConnect (handle));
+        HangarConnectionKind kind = uri != NULL ? hangar_connection_kind_for_uri (uri)
+                                                : HANGAR_CONNECTION_KIND_OTHER;
+
+        s->secure_boot = kind == HANGAR_CONNECTION_KIND_REMOTE ||
+                         hangar_host_has_secure_boot (NULL);
+        free (uri);
+      }
       {
         g_autoptr (HangarDomainCaps) caps = hangar_domain_caps_read (handle);
 

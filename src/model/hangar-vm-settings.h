@@ -28,6 +28,7 @@ typedef struct
   char     *firmware;            /* "bios", "efi" or "efi-secure" */
   gboolean  autostart;           /* start with the host (libvirtd) */
   gboolean  active;              /* read-only: the VM runs */
+  gboolean  secure_boot;         /* read-only: the host's OVMF has Secure Boot */
   /* CPUs */
   guint     max_vcpus;           /* hot-plug ceiling; vcpus is the current count */
   char     *cpu_mode;            /* NULL (hypervisor default), "host-passthrough",
