@@ -23,7 +23,13 @@ struct _HangarApplication
   char                 *embedded_notice;
   char                 *embedded_error;
   gboolean              defaults_added;
+
+  GQueue                pending;        /* of Invocation, waiting for the first window */
+  guint                 pending_timeout_id;
 };
+
+/* How long the first window waits for local connections to load. */
+#define FIRST_WINDOW_WAIT_MS 1500
 
 G_DEFINE_FINAL_TYPE (HangarApplication, hangar_application, GTK_TYPE_APPLICATION)
 
@@ -81,6 +87,149 @@ hangar_application_activate (GApplication *application)
   gtk_window_present (GTK_WINDOW (get_window (HANGAR_APPLICATION (application))));
 }
 
+/* What one command line asked of the window. */
+typedef struct
+{
+  GApplicationCommandLine *command_line;
+  GPtrArray               *asked;    /* HangarConnection */
+  GPtrArray               *notices;  /* char *, errors to show */
+  char                    *select;
+  char                    *console;
+  char                    *new_vm_path;
+  gboolean                 report_ready;
+} Invocation;
+
+static void
+invocation_free (Invocation *inv)
+{
+  g_clear_object (&inv->command_line);
+  g_ptr_array_unref (inv->asked);
+  g_ptr_array_unref (inv->notices);
+  g_free (inv->select);
+  g_free (inv->console);
+  g_free (inv->new_vm_path);
+  g_free (inv);
+}
+
+static void
+run_invocation (HangarApplication *self,
+                Invocation        *inv)
+{
+  HangarWindow *window = get_window (self);
+
+  for (guint i = 0; i < inv->notices->len; i++)
+    hangar_window_show_notice (window, GTK_MESSAGE_ERROR, g_ptr_array_index (inv->notices, i));
+
+  if (inv->console != NULL)
+    hangar_window_select_vm_by_name (window, inv->console, TRUE);
+  else if (inv->select != NULL)
+    hangar_window_select_vm_by_name (window, inv->select, FALSE);
+
+  if (inv->report_ready)
+    {
+      /* Without --connect, wait for every connection known now. */
+      if (inv->asked->len == 0)
+        {
+          GListModel *model = hangar_connection_list_get_model (self->connections);
+
+          for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+            g_ptr_array_add (inv->asked, g_list_model_get_item (model, i));
+        }
+      hangar_window_report_ready (window, inv->asked, self->start_time);
+    }
+
+  gtk_window_present (GTK_WINDOW (window));
+  /* After the window, so that the wizard is above it. */
+  if (inv->new_vm_path != NULL)
+    hangar_window_new_vm (window, inv->new_vm_path);
+}
+
+/* Local connections (Hangar's own, the daemons, test files) answer at once
+ * or say why; a remote host may take its time. */
+static gboolean
+local_connection_loading (HangarApplication *self)
+{
+  GListModel *model = hangar_connection_list_get_model (self->connections);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (HangarConnection) c = g_list_model_get_item (model, i);
+      HangarConnectionKind kind = hangar_connection_get_kind (c);
+
+      if (hangar_connection_get_state (c) == HANGAR_CONNECTION_STATE_CONNECTING &&
+          kind != HANGAR_CONNECTION_KIND_REMOTE && kind != HANGAR_CONNECTION_KIND_OTHER)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void on_connection_state (HangarApplication *self);
+
+static void
+run_pending (HangarApplication *self)
+{
+  GListModel *model = hangar_connection_list_get_model (self->connections);
+  Invocation *inv;
+
+  g_clear_handle_id (&self->pending_timeout_id, g_source_remove);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (HangarConnection) c = g_list_model_get_item (model, i);
+
+      g_signal_handlers_disconnect_by_func (c, on_connection_state, self);
+    }
+  while ((inv = g_queue_pop_head (&self->pending)) != NULL)
+    {
+      run_invocation (self, inv);
+      invocation_free (inv);
+    }
+  g_application_release (G_APPLICATION (self));
+}
+
+static void
+on_connection_state (HangarApplication *self)
+{
+  if (!local_connection_loading (self))
+    run_pending (self);
+}
+
+static gboolean
+on_pending_timeout (gpointer user_data)
+{
+  HangarApplication *self = user_data;
+
+  self->pending_timeout_id = 0;
+  run_pending (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The first window waits (at most FIRST_WINDOW_WAIT_MS) until the local
+ * connections have listed their VMs. Then it shows them at once instead of
+ * an empty list filling up, and the memory libvirt used to load a large
+ * host (its parser's tree, returned to the system when the open ends) is
+ * gone before the window takes its own: the peak is lower by that much
+ * (12 MiB with 5000 test-driver VMs). */
+static void
+wait_for_first_window (HangarApplication *self,
+                       Invocation        *inv)
+{
+  GListModel *model = hangar_connection_list_get_model (self->connections);
+
+  g_queue_push_tail (&self->pending, inv);
+  if (self->pending.length > 1)
+    return;
+
+  g_application_hold (G_APPLICATION (self));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (HangarConnection) c = g_list_model_get_item (model, i);
+
+      g_signal_connect_object (c, "notify::state", G_CALLBACK (on_connection_state), self,
+                               G_CONNECT_SWAPPED);
+    }
+  self->pending_timeout_id = g_timeout_add (FIRST_WINDOW_WAIT_MS, on_pending_timeout, self);
+}
+
 static int
 hangar_application_command_line (GApplication            *application,
                                  GApplicationCommandLine *command_line)
@@ -89,10 +238,9 @@ hangar_application_command_line (GApplication            *application,
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   g_autofree const char **uris = NULL;
   g_autofree const char **files = NULL;
-  g_autoptr (GPtrArray) asked = g_ptr_array_new_with_free_func (g_object_unref);
   const char *select = NULL;
   const char *console = NULL;
-  HangarWindow *window;
+  Invocation *inv;
 
   if (g_variant_dict_contains (options, "version"))
     {
@@ -111,55 +259,47 @@ hangar_application_command_line (GApplication            *application,
       self->defaults_added = TRUE;
     }
 
-  window = get_window (self);
+  inv = g_new0 (Invocation, 1);
+  inv->command_line = g_object_ref (command_line);
+  inv->asked = g_ptr_array_new_with_free_func (g_object_unref);
+  inv->notices = g_ptr_array_new_with_free_func (g_free);
+  inv->select = g_strdup (select);
+  inv->console = g_strdup (console);
   for (gsize i = 0; uris != NULL && uris[i] != NULL; i++)
     {
       HangarConnection *c = hangar_connection_list_find (self->connections, uris[i]);
 
       if (c == NULL && hangar_connection_kind_for_uri (uris[i]) == HANGAR_CONNECTION_KIND_EMBEDDED)
         {
-          g_autofree char *message =
-            g_strdup_printf (_("Hangar can open only one embedded connection at a time; "
-                               "quit Hangar to open “%s”."), uris[i]);
-
-          hangar_window_show_notice (window, GTK_MESSAGE_ERROR, message);
+          g_ptr_array_add (inv->notices,
+                           g_strdup_printf (_("Hangar can open only one embedded connection at a "
+                                              "time; quit Hangar to open “%s”."), uris[i]));
           continue;
         }
       if (c == NULL)
         c = hangar_connection_list_add (self->connections, uris[i]);
-      g_ptr_array_add (asked, g_object_ref (c));
+      g_ptr_array_add (inv->asked, g_object_ref (c));
     }
-
-  if (console != NULL)
-    hangar_window_select_vm_by_name (window, console, TRUE);
-  else if (select != NULL)
-    hangar_window_select_vm_by_name (window, select, FALSE);
-
   /* The invoking process's environment, also when it is a second instance. */
-  if (g_strcmp0 (g_application_command_line_getenv (command_line, "HANGAR_REPORT_READY"), "1") == 0)
-    {
-      /* Without --connect, wait for every connection known now. */
-      if (asked->len == 0)
-        {
-          GListModel *model = hangar_connection_list_get_model (self->connections);
-
-          for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-            g_ptr_array_add (asked, g_list_model_get_item (model, i));
-        }
-      hangar_window_report_ready (window, asked, self->start_time);
-    }
-
-  gtk_window_present (GTK_WINDOW (window));
-  /* After the window, so that the wizard is above it. */
+  inv->report_ready =
+    g_strcmp0 (g_application_command_line_getenv (command_line, "HANGAR_REPORT_READY"), "1") == 0;
   if (files != NULL && files[0] != NULL)
     {
       /* Relative to where the command ran (it may be a second instance). */
       g_autoptr (GFile) file = g_application_command_line_create_file_for_arg (command_line,
                                                                                files[0]);
-      g_autofree char *path = g_file_get_path (file);
 
-      if (path != NULL)
-        hangar_window_new_vm (window, path);
+      inv->new_vm_path = g_file_get_path (file);
+    }
+
+  if (self->pending.length > 0 ||
+      (gtk_application_get_active_window (GTK_APPLICATION (self)) == NULL &&
+       local_connection_loading (self)))
+    wait_for_first_window (self, inv);
+  else
+    {
+      run_invocation (self, inv);
+      invocation_free (inv);
     }
   return 0;
 }
@@ -348,6 +488,8 @@ hangar_application_dispose (GObject *object)
 {
   HangarApplication *self = HANGAR_APPLICATION (object);
 
+  g_clear_handle_id (&self->pending_timeout_id, g_source_remove);
+  g_queue_clear_full (&self->pending, (GDestroyNotify) invocation_free);
   g_clear_object (&self->connections);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->embedded_notice, g_free);
@@ -373,6 +515,7 @@ hangar_application_class_init (HangarApplicationClass *klass)
 static void
 hangar_application_init (HangarApplication *self)
 {
+  g_queue_init (&self->pending);
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Create, run and watch virtual machines."));

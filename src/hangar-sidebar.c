@@ -258,9 +258,10 @@ row_changed_for (HangarSidebar *self,
 }
 
 static void
-on_vm_notify (HangarVm      *vm,
-              GParamSpec    *pspec,
-              HangarSidebar *self)
+on_vm_changed (HangarConnection *connection,
+               HangarVm         *vm,
+               GParamSpec       *pspec,
+               HangarSidebar    *self)
 {
   const char *name = g_param_spec_get_name (pspec);
 
@@ -315,10 +316,13 @@ forget_row (HangarSidebar *self,
   gtk_tree_model_get (GTK_TREE_MODEL (self->store), iter, COL_OBJECT, &object, -1);
   if (object != NULL)
     {
-      g_signal_handlers_disconnect_by_data (object, self);
+      /* Only connection rows have handlers (VM rows hear through theirs). */
       if (HANGAR_IS_CONNECTION (object))
-        g_signal_handlers_disconnect_by_data (hangar_connection_get_vms (HANGAR_CONNECTION (object)),
-                                              self);
+        {
+          g_signal_handlers_disconnect_by_data (object, self);
+          g_signal_handlers_disconnect_by_data (hangar_connection_get_vms (HANGAR_CONNECTION (object)),
+                                                self);
+        }
       g_hash_table_remove (self->iters, object);
       if (object == (GObject *) self->hidden_selection)
         g_clear_object (&self->hidden_selection);
@@ -381,7 +385,6 @@ on_vms_changed (GListModel    *vms,
       gtk_tree_store_set (self->store, &iter, COL_OBJECT, vm, -1);
       sibling = iter;
       remember_row (self, G_OBJECT (vm), &iter);
-      g_signal_connect_object (vm, "notify", G_CALLBACK (on_vm_notify), self, 0);
     }
 
   if (bulk)
@@ -432,6 +435,8 @@ on_connections_changed (GListModel    *connections,
 
       g_object_set_data (G_OBJECT (vms), "hangar-sidebar-connection", c);
       g_signal_connect_object (c, "notify", G_CALLBACK (on_connection_notify), self, 0);
+      /* One handler per connection for all its VMs' rows. */
+      g_signal_connect_object (c, "vm-changed", G_CALLBACK (on_vm_changed), self, 0);
       g_signal_connect_object (vms, "items-changed", G_CALLBACK (on_vms_changed), self, 0);
       n_vms = g_list_model_get_n_items (vms);
       if (n_vms > 0)

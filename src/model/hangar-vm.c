@@ -40,6 +40,9 @@ struct _HangarVm
   HangarVmAction   busy_action;
   gboolean         refresh_in_flight;
   gboolean         refresh_again;
+
+  HangarVmChangedFunc changed_func; /* the owning connection's, see below */
+  gpointer         changed_data;
 };
 
 enum
@@ -482,47 +485,60 @@ hangar_vm_refresh_state (HangarVm *self)
   g_task_run_in_thread (task, refresh_state_thread);
 }
 
-/* The event tells the new state at once; the refresh that follows catches
+/* One lifecycle event from libvirt, handed over by the connection (one
+ * libvirt callback per connection instead of seven signal handlers per VM:
+ * with thousands of VMs those handlers were megabytes).
+ *
+ * The event tells the new state at once; the refresh that follows catches
  * details such as "shutting down" and events that raced each other. */
-static void
-on_domain_started (HangarVm *self)
+void
+hangar_vm_handle_lifecycle_event (HangarVm *self,
+                                  int       event,
+                                  int       detail)
 {
-  hangar_vm_update_state (self, HANGAR_VM_STATE_RUNNING);
+  g_return_if_fail (HANGAR_IS_VM (self));
+
+  switch (event)
+    {
+    case VIR_DOMAIN_EVENT_DEFINED:
+      if (detail != VIR_DOMAIN_EVENT_DEFINED_ADDED)
+        g_signal_emit (self, signals[SIGNAL_CONFIG_CHANGED], 0);
+      return;
+    case VIR_DOMAIN_EVENT_STARTED:
+    case VIR_DOMAIN_EVENT_RESUMED:
+      hangar_vm_update_state (self, HANGAR_VM_STATE_RUNNING);
+      break;
+    case VIR_DOMAIN_EVENT_SUSPENDED:
+      hangar_vm_update_state (self, HANGAR_VM_STATE_PAUSED);
+      break;
+    case VIR_DOMAIN_EVENT_STOPPED:
+      if (detail == VIR_DOMAIN_EVENT_STOPPED_CRASHED)
+        {
+          hangar_vm_update_state (self, HANGAR_VM_STATE_CRASHED);
+          return;
+        }
+      hangar_vm_update_state (self, HANGAR_VM_STATE_SHUT_OFF);
+      break;
+    case VIR_DOMAIN_EVENT_PMSUSPENDED:
+      hangar_vm_update_state (self, HANGAR_VM_STATE_SUSPENDED);
+      break;
+    case VIR_DOMAIN_EVENT_SHUTDOWN:
+      break;
+    default:
+      return;
+    }
   hangar_vm_refresh_state (self);
 }
 
-static void
-on_domain_suspended (HangarVm *self)
+void
+hangar_vm_set_changed_func (HangarVm            *self,
+                            HangarVmChangedFunc  func,
+                            gpointer             user_data)
 {
-  hangar_vm_update_state (self, HANGAR_VM_STATE_PAUSED);
-  hangar_vm_refresh_state (self);
-}
+  g_return_if_fail (HANGAR_IS_VM (self));
 
-static void
-on_domain_stopped (GVirDomain *domain,
-                   HangarVm   *self)
-{
-  hangar_vm_update_state (self, HANGAR_VM_STATE_SHUT_OFF);
-  hangar_vm_refresh_state (self);
-}
-
-static void
-on_domain_stopped_crashed (HangarVm *self)
-{
-  hangar_vm_update_state (self, HANGAR_VM_STATE_CRASHED);
-}
-
-static void
-on_domain_pmsuspended (HangarVm *self)
-{
-  hangar_vm_update_state (self, HANGAR_VM_STATE_SUSPENDED);
-  hangar_vm_refresh_state (self);
-}
-
-static void
-on_domain_updated (HangarVm *self)
-{
-  g_signal_emit (self, signals[SIGNAL_CONFIG_CHANGED], 0);
+  self->changed_func = func;
+  self->changed_data = user_data;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1311,22 +1327,20 @@ hangar_vm_constructed (GObject *object)
   g_assert (self->domain != NULL);
   self->name = g_strdup (gvir_domain_get_name (self->domain));
   self->uuid = g_strdup (gvir_domain_get_uuid (self->domain));
+}
 
-  g_signal_connect_object (self->domain, "started", G_CALLBACK (on_domain_started),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->domain, "resumed", G_CALLBACK (on_domain_started),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->domain, "suspended", G_CALLBACK (on_domain_suspended),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->domain, "stopped", G_CALLBACK (on_domain_stopped),
-                           self, 0);
-  g_signal_connect_object (self->domain, "stopped::crashed",
-                           G_CALLBACK (on_domain_stopped_crashed), self,
-                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
-  g_signal_connect_object (self->domain, "pmsuspended", G_CALLBACK (on_domain_pmsuspended),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->domain, "updated", G_CALLBACK (on_domain_updated),
-                           self, G_CONNECT_SWAPPED);
+/* Tells the owning connection about every property change, so a list of
+ * thousands of VMs needs one handler per connection, not one per VM. */
+static void
+hangar_vm_dispatch_properties_changed (GObject     *object,
+                                       guint        n_pspecs,
+                                       GParamSpec **pspecs)
+{
+  HangarVm *self = HANGAR_VM (object);
+
+  G_OBJECT_CLASS (hangar_vm_parent_class)->dispatch_properties_changed (object, n_pspecs, pspecs);
+  for (guint i = 0; i < n_pspecs && self->changed_func != NULL; i++)
+    self->changed_func (self, pspecs[i], self->changed_data);
 }
 
 static void
@@ -1398,6 +1412,7 @@ hangar_vm_class_init (HangarVmClass *klass)
 
   object_class->constructed = hangar_vm_constructed;
   object_class->finalize = hangar_vm_finalize;
+  object_class->dispatch_properties_changed = hangar_vm_dispatch_properties_changed;
   object_class->get_property = hangar_vm_get_property;
   object_class->set_property = hangar_vm_set_property;
 
