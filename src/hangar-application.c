@@ -144,8 +144,10 @@ run_invocation (HangarApplication *self,
     hangar_window_new_vm (window, inv->new_vm_path);
 }
 
-/* Local connections (Hangar's own, the daemons, test files) answer at once
- * or say why; a remote host may take its time. */
+/* The local daemons and test files answer at once or say why; a remote host
+ * may take its time. Hangar's own embedded connection is not waited for: it
+ * holds the VMs made in Hangar, and its open re-attaches to the running ones
+ * (about 0.1 s), which would delay every start and every `--console`. */
 static gboolean
 local_connection_loading (HangarApplication *self)
 {
@@ -157,7 +159,8 @@ local_connection_loading (HangarApplication *self)
       HangarConnectionKind kind = hangar_connection_get_kind (c);
 
       if (hangar_connection_get_state (c) == HANGAR_CONNECTION_STATE_CONNECTING &&
-          kind != HANGAR_CONNECTION_KIND_REMOTE && kind != HANGAR_CONNECTION_KIND_OTHER)
+          (kind == HANGAR_CONNECTION_KIND_TEST || kind == HANGAR_CONNECTION_KIND_SESSION ||
+           kind == HANGAR_CONNECTION_KIND_SYSTEM))
         return TRUE;
     }
   return FALSE;

@@ -275,14 +275,52 @@ hangar_console_get_property (GObject    *object,
     }
 }
 
+/* The display gets an X window of its own. A guest's screen updates (a
+ * blinking text cursor: several a second on an idle console) then repaint
+ * only the display, drawn into that window, instead of every widget from
+ * the toplevel down to it (twelve levels in the main window, each with its
+ * own background to fill). GDK shapes the window around anything overlaid
+ * on it (the status message). */
+static void
+on_child_realize (GtkWidget *child)
+{
+  GdkWindow *window = gtk_widget_get_window (child);
+
+  if (gtk_widget_get_has_window (child) && window != NULL)
+    gdk_window_ensure_native (window);
+}
+
+static void
+hangar_console_add (GtkContainer *container,
+                    GtkWidget    *child)
+{
+  GTK_CONTAINER_CLASS (hangar_console_parent_class)->add (container, child);
+  g_signal_connect (child, "realize", G_CALLBACK (on_child_realize), NULL);
+  /* Added to a shown console (SPICE makes its display when the channel
+   * comes): realized already. */
+  if (gtk_widget_get_realized (child))
+    on_child_realize (child);
+}
+
+static void
+hangar_console_remove (GtkContainer *container,
+                       GtkWidget    *child)
+{
+  g_signal_handlers_disconnect_by_func (child, on_child_realize, NULL);
+  GTK_CONTAINER_CLASS (hangar_console_parent_class)->remove (container, child);
+}
+
 static void
 hangar_console_class_init (HangarConsoleClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkContainerClass *container_class = GTK_CONTAINER_CLASS (klass);
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
 
   object_class->finalize = hangar_console_finalize;
   object_class->get_property = hangar_console_get_property;
+  container_class->add = hangar_console_add;
+  container_class->remove = hangar_console_remove;
 
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, HANGAR_TYPE_CONSOLE_STATE,
