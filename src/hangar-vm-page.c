@@ -51,6 +51,10 @@ struct _HangarVmPage
   GtkLabel           *uuid_value;
   GtkStack           *view_stack;
   HangarConsoleView  *console_view;
+  /* Built when first shown: most VM pages are only looked at in Details
+   * and Console, and the window opens faster and smaller without them. */
+  GtkBox             *snapshots_page;
+  GtkBox             *hardware_page;
   HangarSnapshotsView *snapshots_view;
   HangarHardwareView  *hardware_view;
 
@@ -290,6 +294,8 @@ on_info_bar_response (HangarVmPage *self,
 }
 
 /* vm.snapshot: the Snapshots view shows what is taken. */
+static HangarSnapshotsView *ensure_snapshots_view (HangarVmPage *self);
+
 static void
 on_snapshot (GSimpleAction *action,
              GVariant      *parameter,
@@ -300,7 +306,7 @@ on_snapshot (GSimpleAction *action,
   if (self->vm == NULL)
     return;
   gtk_stack_set_visible_child_name (self->view_stack, "snapshots");
-  hangar_snapshots_view_take_snapshot (self->snapshots_view);
+  hangar_snapshots_view_take_snapshot (ensure_snapshots_view (self));
 }
 
 static const GActionEntry action_entries[] = {
@@ -493,8 +499,10 @@ hangar_vm_page_set_vm (HangarVmPage *self,
                                     vm != NULL && hangar_vm_get_state (vm) == HANGAR_VM_STATE_RUNNING
                                     ? "console" : "details");
   hangar_console_view_set_vm (self->console_view, vm);
-  hangar_snapshots_view_set_vm (self->snapshots_view, vm);
-  hangar_hardware_view_set_vm (self->hardware_view, vm);
+  if (self->snapshots_view != NULL)
+    hangar_snapshots_view_set_vm (self->snapshots_view, vm);
+  if (self->hardware_view != NULL)
+    hangar_hardware_view_set_vm (self->hardware_view, vm);
 
   update_all (self);
   show_last_error (self);
@@ -517,12 +525,54 @@ hangar_vm_page_show_hardware (HangarVmPage *self)
 }
 
 static void
+add_view (GtkBox    *page,
+          GtkWidget *view)
+{
+  gtk_widget_show (view);
+  gtk_box_pack_start (page, view, TRUE, TRUE, 0);
+}
+
+static HangarHardwareView *
+ensure_hardware_view (HangarVmPage *self)
+{
+  if (self->hardware_view == NULL)
+    {
+      self->hardware_view = g_object_new (HANGAR_TYPE_HARDWARE_VIEW, NULL);
+      hangar_hardware_view_set_vm (self->hardware_view, self->vm);
+      add_view (self->hardware_page, GTK_WIDGET (self->hardware_view));
+    }
+  return self->hardware_view;
+}
+
+static HangarSnapshotsView *
+ensure_snapshots_view (HangarVmPage *self)
+{
+  if (self->snapshots_view == NULL)
+    {
+      self->snapshots_view = g_object_new (HANGAR_TYPE_SNAPSHOTS_VIEW, NULL);
+      hangar_snapshots_view_set_vm (self->snapshots_view, self->vm);
+      add_view (self->snapshots_page, GTK_WIDGET (self->snapshots_view));
+    }
+  return self->snapshots_view;
+}
+
+static void
 on_view_changed (HangarVmPage *self)
 {
+  const char *name = gtk_stack_get_visible_child_name (self->view_stack);
+
   /* What changed meanwhile (another tool, the end of a network install)
    * shows when the Hardware view comes to the front; edits are kept. */
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack), "hardware") == 0)
-    hangar_hardware_view_refresh (self->hardware_view);
+  if (g_strcmp0 (name, "hardware") == 0)
+    {
+      gboolean created = self->hardware_view == NULL;
+      HangarHardwareView *view = ensure_hardware_view (self);
+
+      if (!created)
+        hangar_hardware_view_refresh (view);
+    }
+  else if (g_strcmp0 (name, "snapshots") == 0)
+    ensure_snapshots_view (self);
   hangar_console_view_set_active (self->console_view,
                                   g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack),
                                              "console") == 0);
@@ -609,8 +659,8 @@ hangar_vm_page_class_init (HangarVmPageClass *klass)
   BIND (uuid_value);
   BIND (view_stack);
   BIND (console_view);
-  BIND (snapshots_view);
-  BIND (hardware_view);
+  BIND (snapshots_page);
+  BIND (hardware_page);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_info_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_view_changed);
@@ -620,8 +670,6 @@ static void
 hangar_vm_page_init (HangarVmPage *self)
 {
   g_type_ensure (HANGAR_TYPE_CONSOLE_VIEW);
-  g_type_ensure (HANGAR_TYPE_SNAPSHOTS_VIEW);
-  g_type_ensure (HANGAR_TYPE_HARDWARE_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
   hangar_a11y_name_info_bar_close (self->info_bar);
 

@@ -701,16 +701,39 @@ test_stale_answers (Fixture       *fixture,
 /* ------------------------------------------------------------------ */
 /* Changes made behind Hangar's back                                   */
 
+typedef struct
+{
+  HangarVm *vm;
+  guint     count;
+} VmChanged;
+
 static void
-assert_external_change (HangarVm     *vm,
-                        int         (*change) (virDomainPtr),
-                        const char   *signal_name,
-                        HangarVmState expected)
+on_vm_changed (HangarConnection *connection,
+               HangarVm         *vm,
+               GParamSpec       *pspec,
+               VmChanged        *changed)
+{
+  g_assert_true (vm == changed->vm);
+  g_assert_cmpstr (g_param_spec_get_name (pspec), ==, "state");
+  changed->count++;
+}
+
+static void
+assert_external_change (HangarConnection *connection,
+                        HangarVm         *vm,
+                        int             (*change) (virDomainPtr),
+                        const char       *signal_name,
+                        HangarVmState     expected)
 {
   virDomainPtr handle = hangar_test_dup_handle (vm);
   guint emitted = 0;
   gulong id = g_signal_connect (hangar_vm_get_domain (vm), signal_name,
                                 G_CALLBACK (count_signal), &emitted);
+  VmChanged changed = { vm, 0 };
+  /* The connection's one signal for all its VMs' changes (the VM list
+   * listens there, not on every VM). */
+  gulong changed_id = g_signal_connect (connection, "vm-changed::state",
+                                        G_CALLBACK (on_vm_changed), &changed);
   gint64 start;
   gint64 elapsed_ms;
 
@@ -726,7 +749,9 @@ assert_external_change (HangarVm     *vm,
   g_assert_cmpint (elapsed_ms, <, EVENT_TIMEOUT_MS);
   /* It came as libvirt's lifecycle event, not from the periodic poll. */
   g_assert_cmpuint (emitted, ==, 1);
+  g_assert_cmpuint (changed.count, >=, 1);
 
+  g_signal_handler_disconnect (connection, changed_id);
   g_signal_handler_disconnect (hangar_vm_get_domain (vm), id);
   virDomainFree (handle);
 }
@@ -736,11 +761,12 @@ test_external_changes (Fixture       *fixture,
                        gconstpointer  user_data)
 {
   HangarVm *vm = fixture->vm;
+  HangarConnection *c = fixture->connection;
 
-  assert_external_change (vm, virDomainSuspend, "suspended", HANGAR_VM_STATE_PAUSED);
-  assert_external_change (vm, virDomainResume, "resumed", HANGAR_VM_STATE_RUNNING);
-  assert_external_change (vm, virDomainDestroy, "stopped", HANGAR_VM_STATE_SHUT_OFF);
-  assert_external_change (vm, virDomainCreate, "started", HANGAR_VM_STATE_RUNNING);
+  assert_external_change (c, vm, virDomainSuspend, "suspended", HANGAR_VM_STATE_PAUSED);
+  assert_external_change (c, vm, virDomainResume, "resumed", HANGAR_VM_STATE_RUNNING);
+  assert_external_change (c, vm, virDomainDestroy, "stopped", HANGAR_VM_STATE_SHUT_OFF);
+  assert_external_change (c, vm, virDomainCreate, "started", HANGAR_VM_STATE_RUNNING);
 }
 
 /* ------------------------------------------------------------------ */
