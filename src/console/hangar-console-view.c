@@ -188,10 +188,8 @@ drop_consoles (HangarConsoleView *self)
 
   if (self->display != NULL)
     {
-      GtkWidget *widget = hangar_console_get_display_widget (self->display);
-
-      if (self->frame_draw_handler != 0 && widget != NULL)
-        g_signal_handler_disconnect (widget, self->frame_draw_handler);
+      if (self->frame_draw_handler != 0)
+        g_signal_handler_disconnect (self->display, self->frame_draw_handler);
       self->frame_draw_handler = 0;
       g_signal_handlers_disconnect_by_data (self->display, self);
       hangar_console_disconnect (self->display);
@@ -259,24 +257,22 @@ on_frame_painted (GdkFrameClock     *clock,
   fflush (stdout);
 }
 
-static gboolean
-on_display_draw (GtkWidget         *widget,
-                 cairo_t           *cr,
-                 HangarConsoleView *self)
+static void
+on_display_drawn (HangarConsole     *console,
+                  HangarConsoleView *self)
 {
   g_autoptr (GdkPixbuf) pixbuf = NULL;
 
   if (self->display == NULL || hangar_console_get_state (self->display) != HANGAR_CONSOLE_STATE_CONNECTED)
-    return GDK_EVENT_PROPAGATE;
+    return;
   pixbuf = hangar_console_get_pixbuf (self->display);
   if (pixbuf == NULL || !pixbuf_has_content (pixbuf))
-    return GDK_EVENT_PROPAGATE;
+    return;
 
-  g_signal_handler_disconnect (widget, self->frame_draw_handler);
+  g_signal_handler_disconnect (console, self->frame_draw_handler);
   self->frame_draw_handler = 0;
-  g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint",
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (console)), "after-paint",
                     G_CALLBACK (on_frame_painted), self);
-  return GDK_EVENT_PROPAGATE;
 }
 
 static void
@@ -287,8 +283,8 @@ watch_first_frame (HangarConsoleView *self)
   if (widget == NULL || self->frame_draw_handler != 0 ||
       g_strcmp0 (g_getenv ("HANGAR_REPORT_READY"), "1") != 0)
     return;
-  /* Before the widget's own handler, which stops the emission. */
-  self->frame_draw_handler = g_signal_connect (widget, "draw", G_CALLBACK (on_display_draw), self);
+  self->frame_draw_handler = g_signal_connect (self->display, "drawn",
+                                               G_CALLBACK (on_display_drawn), self);
 }
 
 static void

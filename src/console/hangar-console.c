@@ -27,6 +27,7 @@ enum
 {
   SIGNAL_NEED_FD,
   SIGNAL_NEED_PASSWORD,
+  SIGNAL_DRAWN,
   N_SIGNALS
 };
 
@@ -280,14 +281,66 @@ hangar_console_get_property (GObject    *object,
  * only the display, drawn into that window, instead of every widget from
  * the toplevel down to it (twelve levels in the main window, each with its
  * own background to fill). GDK shapes the window around anything overlaid
- * on it (the status message). */
+ * on it (the status message).
+ *
+ * GTK 3 paints such a child window without a back buffer and hands the
+ * widget a context clipped to the whole window, not to what changed: the
+ * SPICE display would then copy its whole guest image for a 9×2 cursor
+ * blink. So the window's invalidations are collected here and the paint
+ * is clipped to them. */
+#define DAMAGE_KEY "hangar-console-damage"
+
+static void
+on_window_invalidate (GdkWindow      *window,
+                      cairo_region_t *region)
+{
+  cairo_region_t *damage = g_object_get_data (G_OBJECT (window), DAMAGE_KEY);
+
+  if (damage == NULL)
+    g_object_set_data_full (G_OBJECT (window), DAMAGE_KEY, cairo_region_copy (region),
+                            (GDestroyNotify) cairo_region_destroy);
+  else
+    cairo_region_union (damage, region);
+}
+
+/* Runs before the widget's own drawing: the clip would not outlast this
+ * handler (GTK restores the context after each one), so the widget is drawn
+ * from here and the emission stops. */
+static gboolean
+on_child_draw (GtkWidget     *child,
+               cairo_t       *cr,
+               HangarConsole *self)
+{
+  GdkWindow *window = gtk_widget_get_window (child);
+  cairo_region_t *damage;
+
+  g_signal_emit (self, signals[SIGNAL_DRAWN], 0);
+  if (window == NULL || !gdk_window_has_native (window))
+    return GDK_EVENT_PROPAGATE;
+  damage = g_object_get_data (G_OBJECT (window), DAMAGE_KEY);
+  if (damage == NULL || cairo_region_is_empty (damage))
+    {
+      /* Nothing collected: paint it all, as GTK asks. */
+      g_object_set_data (G_OBJECT (window), DAMAGE_KEY, NULL);
+      return GDK_EVENT_PROPAGATE;
+    }
+  gdk_cairo_region (cr, damage);
+  g_object_set_data (G_OBJECT (window), DAMAGE_KEY, NULL);
+  cairo_clip (cr);
+  GTK_WIDGET_GET_CLASS (child)->draw (child, cr);
+  return GDK_EVENT_STOP;
+}
+
 static void
 on_child_realize (GtkWidget *child)
 {
   GdkWindow *window = gtk_widget_get_window (child);
 
   if (gtk_widget_get_has_window (child) && window != NULL)
-    gdk_window_ensure_native (window);
+    {
+      gdk_window_ensure_native (window);
+      gdk_window_set_invalidate_handler (window, on_window_invalidate);
+    }
 }
 
 static void
@@ -296,6 +349,7 @@ hangar_console_add (GtkContainer *container,
 {
   GTK_CONTAINER_CLASS (hangar_console_parent_class)->add (container, child);
   g_signal_connect (child, "realize", G_CALLBACK (on_child_realize), NULL);
+  g_signal_connect (child, "draw", G_CALLBACK (on_child_draw), container);
   /* Added to a shown console (SPICE makes its display when the channel
    * comes): realized already. */
   if (gtk_widget_get_realized (child))
@@ -307,6 +361,7 @@ hangar_console_remove (GtkContainer *container,
                        GtkWidget    *child)
 {
   g_signal_handlers_disconnect_by_func (child, on_child_realize, NULL);
+  g_signal_handlers_disconnect_by_func (child, on_child_draw, container);
   GTK_CONTAINER_CLASS (hangar_console_parent_class)->remove (container, child);
 }
 
@@ -337,6 +392,10 @@ hangar_console_class_init (HangarConsoleClass *klass)
   /* The display asks for a password. Answer with hangar_console_set_password. */
   signals[SIGNAL_NEED_PASSWORD] =
     g_signal_new ("need-password", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* The display is about to paint (its window changed). */
+  signals[SIGNAL_DRAWN] =
+    g_signal_new ("drawn", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
