@@ -573,9 +573,7 @@ on_view_changed (HangarVmPage *self)
     }
   else if (g_strcmp0 (name, "snapshots") == 0)
     ensure_snapshots_view (self);
-  hangar_console_view_set_active (self->console_view,
-                                  g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack),
-                                             "console") == 0);
+  hangar_console_view_set_active (self->console_view, g_strcmp0 (name, "console") == 0);
 }
 
 HangarVm *

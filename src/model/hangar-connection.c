@@ -6,8 +6,8 @@
 
 #include <glib/gi18n.h>
 #include <libvirt/libvirt.h>
-#include <malloc.h>
 #include <libvirt/virterror.h>
+#include <malloc.h>
 
 #include "hangar-connection.h"
 #include "hangar-ssh.h"
